@@ -1,0 +1,104 @@
+/* ridl compiler: the compilation context and the phase entry points.
+ *
+ * A compilation is one struct rc_ctx: options in, diagnostics out, one arena for every node,
+ * one string interner, the files parsed (main + imports + ACF) and the symbol tables. There is
+ * no global mutable state, so unit tests and the fuzzer run many compilations in one process.
+ *
+ * Phases (each returns the number of errors it reported; the driver stops after the first
+ * phase with errors, but each phase reports all of its own):
+ *   rc_parse_main   preprocess + lex + parse the IDL and, recursively, its imports
+ *   rc_parse_acf    the same for the ACF, if any
+ *   rc_resolve      names: typedef chains, tags, interfaces, constants, correlation identifiers
+ *   rc_acf_merge    ACF attributes onto the IDL declarations
+ *   rc_check        semantic rules
+ *   rc_emit_header  NAME.h
+ */
+#ifndef RIDL_FRONTEND_H
+#define RIDL_FRONTEND_H
+
+#include "ast.h"
+#include "cpp.h"
+#include "diag.h"
+#include "util.h"
+
+enum rc_side_mode { RC_GEN_NONE, RC_GEN_STUB };
+
+struct rc_options {
+	const char *input;          /* the IDL file */
+	const char *acf;            /* --acf, or NULL for the default FILE.acf beside the IDL */
+	bool no_acf_default;        /* do not look for FILE.acf */
+	const char *out_dir;        /* -o */
+	const char *header, *cstub, *sstub; /* explicit output names, or NULL for defaults */
+	enum rc_side_mode client, server;
+	struct rc_vec include_dirs; /* const char * */
+	struct rc_vec defines;      /* "NAME" or "NAME=VALUE" */
+	struct rc_vec undefines;
+	bool no_cpp;                /* --no-cpp: read the file as already preprocessed */
+	bool syntax_only;
+	const char *depfile;        /* -M */
+	const char *dump;           /* "ast", "types" or NULL */
+	unsigned max_errors;
+	bool no_warnings, werror;
+	bool no_source_lines;       /* --no-source-lines: diagnostics without the quoted line */
+};
+
+struct rc_ctx {
+	struct rc_options *opts;
+	struct rc_diag *diag;
+	struct rc_arena arena;
+	struct rc_interner strings;
+
+	struct rc_file *files, **files_tail; /* every file parsed, in load order */
+	struct rc_file *main;                /* the IDL named on the command line */
+	struct rc_file *acf;                 /* its ACF, or NULL */
+	struct rc_vec deps;                  /* every file read (malloc'd paths), for -M */
+
+	/* Symbol tables (keys are interned qualified names). */
+	struct rc_map types;     /* typedef names, interfaces, coclasses, ... -> struct rc_type * */
+	struct rc_map tags;      /* struct/union/enum tags -> struct rc_type * */
+	struct rc_map values;    /* constants and enumerators -> struct rc_var * */
+	struct rc_map loaded;    /* interned path -> struct rc_file * (each file parsed once) */
+
+	/* Parser state */
+	unsigned import_depth;
+	const char *cur_namespace; /* dotted WinRT namespace being parsed, or NULL */
+	struct rc_cpp_opts cpp;
+};
+
+void rc_ctx_init(struct rc_ctx *ctx, struct rc_options *opts, struct rc_diag *diag);
+void rc_ctx_free(struct rc_ctx *ctx);
+
+const char *rc_ctx_intern(struct rc_ctx *ctx, const char *s);
+
+/* Parses a file (preprocessing it unless opts->no_cpp) and appends it to ctx->files. Returns
+ * the file (never NULL; on failure it has no statements) and adds its errors to *errors. */
+struct rc_file *rc_parse_file(struct rc_ctx *ctx, const char *path, bool is_import, bool is_acf, unsigned *errors);
+/* Parses text held in memory (used by unit tests and the fuzzer); no preprocessing when
+ * run_cpp is false. */
+struct rc_file *rc_parse_text(struct rc_ctx *ctx, const char *name, const char *text, size_t len,
+                              bool is_acf, bool run_cpp, unsigned *errors);
+
+/* Finds and parses an imported file (once per compilation); NULL when it is not found (an
+ * error is reported at loc). from is the importing file. Adds errors to *errors. */
+struct rc_file *rc_import(struct rc_ctx *ctx, const char *name, const char *from, struct rc_loc loc, unsigned *errors);
+
+unsigned rc_resolve(struct rc_ctx *ctx);
+unsigned rc_acf_merge(struct rc_ctx *ctx);
+unsigned rc_check(struct rc_ctx *ctx);
+
+/* Constant expression evaluation (resolve.c). Returns false (and reports unless quiet) when e
+ * is not an integer constant. */
+bool rc_eval_const(struct rc_ctx *ctx, struct rc_expr *e, int64_t *ret, bool quiet);
+
+/* Dumps (dump.c): --dump=ast|types, to out. */
+void rc_dump_ast(struct rc_ctx *ctx, struct rc_strbuf *out);
+void rc_dump_types(struct rc_ctx *ctx, struct rc_strbuf *out);
+
+/* Header emitter (emit_header.c): the text of NAME.h for the main file. */
+unsigned rc_emit_header(struct rc_ctx *ctx, const char *guard_base, struct rc_strbuf *out);
+
+/* Driver (driver.c): runs a whole compilation for the command line; returns the exit code
+ * (0 success, 1 diagnostics, 2 internal error). */
+int rc_main(int argc, char **argv);
+
+#endif
