@@ -138,6 +138,8 @@ enum rc_type_flags {
 	RC_TF_VISITING = 1u << 6,   /* cycle guard for recursive walks */
 	RC_TF_EMITTED = 1u << 7,    /* the header emitter wrote its definition */
 	RC_TF_QUALIFIED = 1u << 8,  /* TK_NAMED written with a namespace (A.B.C) */
+	RC_TF_CHECKED = 1u << 9,    /* check: attributes and members checked */
+	RC_TF_RPC_CHECKED = 1u << 10, /* check: RPC rules applied (reached from a remote procedure) */
 };
 
 struct rc_type {

@@ -667,6 +667,18 @@ resolve_stmts(struct resolver *r, struct rc_stmt *s)
 	}
 }
 
+static void
+resolve_file(struct resolver *r, struct rc_file *f, struct rc_map *done, unsigned depth)
+{
+	if (!f || f->is_acf || rc_map_get(done, f->path) || depth > 100)
+		return;
+	rc_map_put(done, f->path, f);
+	for (struct rc_stmt *s = f->stmts; s; s = s->next)
+		if (s->kind == ST_IMPORT)
+			resolve_file(r, s->file, done, depth + 1);
+	resolve_stmts(r, f->stmts);
+}
+
 unsigned
 rc_resolve(struct rc_ctx *ctx)
 {
@@ -676,9 +688,13 @@ rc_resolve(struct rc_ctx *ctx)
 	for (struct rc_file *f = ctx->files; f; f = f->next)
 		if (!f->is_acf)
 			register_stmts(&r, f->stmts, f->is_import);
+	/* Imports first (post-order), so enumerator values an importer uses are computed. */
+	struct rc_map done = {0};
+	resolve_file(&r, ctx->main, &done, 0);
 	for (struct rc_file *f = ctx->files; f; f = f->next)
 		if (!f->is_acf)
-			resolve_stmts(&r, f->stmts);
+			resolve_file(&r, f, &done, 0);
+	rc_map_free(&done);
 	rc_map_free(&r.gparam_types);
 	return r.errors;
 }
