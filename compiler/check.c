@@ -279,19 +279,6 @@ is_context_handle(struct rc_attr *attrs, struct rc_type *t)
 	return false;
 }
 
-/* The variable an expression names: n, *n, (n), (ULONG)n. NULL if it is not that shape. */
-static struct rc_var *
-correlated_var(struct rc_expr *e, bool *deref)
-{
-	*deref = false;
-	while (e && (e->kind == EX_CAST || (e->kind == EX_UNARY && (e->op == '*' || e->op == '+')))) {
-		if (e->kind == EX_UNARY && e->op == '*')
-			*deref = true;
-		e = e->a;
-	}
-	return e && e->kind == EX_IDENT ? e->ref_var : NULL;
-}
-
 /* Checks every identifier in a correlation expression names an integer in scope. */
 static void
 check_correlation_expr(struct checker *c, struct rc_attr *a, struct rc_expr *e, struct rc_var **scope,

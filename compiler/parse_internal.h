@@ -20,6 +20,7 @@ struct rc_lexstate {
 	const char *tok_text;      /* the last token's text, for syntax errors */
 	size_t tok_len;
 	bool nesting_reported;
+	struct rc_loc comment_loc; /* where an open block comment started */
 };
 
 /* Arena-linked list used while parsing (bison discards values on error recovery, so the

@@ -1,0 +1,200 @@
+/**
+ * @file rpcdce.h
+ * @brief Bindings, server registration and listening (part of <rpc.h>).
+ *
+ * Names, arguments and status codes follow Microsoft's rpcdce.h. Strings are 8-bit: the
+ * functions that take strings exist as `...A` symbols, and the unsuffixed names are macros for
+ * them, as in Microsoft's non-UNICODE build. There are no `...W` variants.
+ *
+ * Ownership: every string, binding and binding vector the runtime hands out is owned by the
+ * caller and released with RpcStringFree(), RpcBindingFree() or RpcBindingVectorFree(), which
+ * set the caller's pointer to NULL on success.
+ */
+#ifndef RIDL_RPCDCE_H
+#define RIDL_RPCDCE_H
+
+#include "ridl_types.h"
+#include "rpcnterr.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** A vector of binding handles, allocated by the runtime; free with RpcBindingVectorFree(). */
+typedef struct _RPC_BINDING_VECTOR {
+	ULONG Count;
+	RPC_BINDING_HANDLE BindingH[1];
+} RPC_BINDING_VECTOR;
+
+/** The manager entry-point vector type: a table of the manager routines of one interface. */
+#define RPC_MGR_EPV void
+
+/**
+ * Security callback for RpcServerRegisterIfEx()/RpcServerRegisterIf2(): called before each call
+ * is dispatched; any status other than RPC_S_OK refuses the call with RPC_S_ACCESS_DENIED.
+ * @p InterfaceUuid is the interface's RPC_IF_HANDLE; @p Context is the call's binding handle.
+ */
+typedef RPC_STATUS RPC_ENTRY RPC_IF_CALLBACK_FN(RPC_IF_HANDLE InterfaceUuid, void *Context);
+
+/** Default for RpcServerListen() MaxCalls. */
+#define RPC_C_LISTEN_MAX_CALLS_DEFAULT 1234
+/** Default for RpcServerUseProtseq*() MaxCalls. */
+#define RPC_C_PROTSEQ_MAX_REQS_DEFAULT 10
+/** RpcMgmtSetCancelTimeout(): wait for ever for the server to acknowledge a cancel. */
+#define RPC_C_CANCEL_INFINITE_TIMEOUT -1
+
+/* RpcServerRegisterIfEx() / RpcServerRegisterIf2() Flags. */
+#define RPC_IF_AUTOLISTEN                   0x0001
+#define RPC_IF_OLE                          0x0002
+#define RPC_IF_ALLOW_UNKNOWN_AUTHORITY      0x0004
+#define RPC_IF_ALLOW_SECURE_ONLY            0x0008
+#define RPC_IF_ALLOW_CALLBACKS_WITH_NO_AUTH 0x0010
+#define RPC_IF_ALLOW_LOCAL_ONLY             0x0020
+
+/* RpcBindingSetOption() / RpcBindingInqOption() options. */
+/** Per-call timeout in milliseconds for calls made on the binding (0: none), sync and async. */
+#define RPC_C_OPT_CALL_TIMEOUT 12
+
+/* ---- String bindings ----------------------------------------------------------------------- */
+
+/**
+ * Builds "ObjUuid@Protseq:NetworkAddr[Endpoint,Options]" from its parts; any part may be NULL.
+ * @param[out] StringBinding receives a new string; free it with RpcStringFree().
+ */
+RIDL_EXPORT RPC_STATUS RPC_ENTRY RpcStringBindingComposeA(RPC_CSTR ObjUuid, RPC_CSTR ProtSeq,
+							  RPC_CSTR NetworkAddr, RPC_CSTR Endpoint,
+							  RPC_CSTR Options,
+							  RPC_CSTR *StringBinding);
+#define RpcStringBindingCompose RpcStringBindingComposeA
+
+/**
+ * Splits a string binding into its parts. Each output may be NULL when not wanted; each non-NULL
+ * output receives a new string (empty when the part is absent) to free with RpcStringFree().
+ */
+RIDL_EXPORT RPC_STATUS RPC_ENTRY RpcStringBindingParseA(RPC_CSTR StringBinding, RPC_CSTR *ObjUuid,
+							RPC_CSTR *Protseq, RPC_CSTR *NetworkAddr,
+							RPC_CSTR *Endpoint,
+							RPC_CSTR *NetworkOptions);
+#define RpcStringBindingParse RpcStringBindingParseA
+
+/** Frees a string returned by the runtime and sets `*String` to NULL. */
+RIDL_EXPORT RPC_STATUS RPC_ENTRY RpcStringFreeA(RPC_CSTR *String);
+#define RpcStringFree RpcStringFreeA
+
+/* ---- Binding handles ----------------------------------------------------------------------- */
+
+/**
+ * Creates a client binding handle from a string binding. No connection is made yet.
+ * @param[out] Binding receives the handle; free it with RpcBindingFree().
+ */
+RIDL_EXPORT RPC_STATUS RPC_ENTRY RpcBindingFromStringBindingA(RPC_CSTR StringBinding,
+							      RPC_BINDING_HANDLE *Binding);
+#define RpcBindingFromStringBinding RpcBindingFromStringBindingA
+
+/** Returns the string form of a binding; free it with RpcStringFree(). */
+RIDL_EXPORT RPC_STATUS RPC_ENTRY RpcBindingToStringBindingA(RPC_BINDING_HANDLE Binding,
+							    RPC_CSTR *StringBinding);
+#define RpcBindingToStringBinding RpcBindingToStringBindingA
+
+/** Makes an independent copy of a binding handle; free the copy with RpcBindingFree(). */
+RIDL_EXPORT RPC_STATUS RPC_ENTRY RpcBindingCopy(RPC_BINDING_HANDLE SourceBinding,
+						RPC_BINDING_HANDLE *DestinationBinding);
+
+/**
+ * Releases a binding handle and sets `*Binding` to NULL. Calls still outstanding on it keep
+ * their own reference and complete normally.
+ */
+RIDL_EXPORT RPC_STATUS RPC_ENTRY RpcBindingFree(RPC_BINDING_HANDLE *Binding);
+
+/** Sets a binding option such as RPC_C_OPT_CALL_TIMEOUT; applies to calls started afterwards. */
+RIDL_EXPORT RPC_STATUS RPC_ENTRY RpcBindingSetOption(RPC_BINDING_HANDLE hBinding, ULONG option,
+						     ULONG_PTR optionValue);
+
+/** Reads a binding option into `*pOptionValue`. */
+RIDL_EXPORT RPC_STATUS RPC_ENTRY RpcBindingInqOption(RPC_BINDING_HANDLE hBinding, ULONG option,
+						     ULONG_PTR *pOptionValue);
+
+/** Frees a vector from RpcServerInqBindings(), with its handles, and sets `*BindingVector` NULL. */
+RIDL_EXPORT RPC_STATUS RPC_ENTRY RpcBindingVectorFree(RPC_BINDING_VECTOR **BindingVector);
+
+/* ---- Server -------------------------------------------------------------------------------- */
+
+/**
+ * Makes the server listen on @p Protseq ("ncacn_ip_tcp", "ncalrpc") at @p Endpoint.
+ * @p SecurityDescriptor is accepted for source compatibility and ignored.
+ */
+RIDL_EXPORT RPC_STATUS RPC_ENTRY RpcServerUseProtseqEpA(RPC_CSTR Protseq, UINT MaxCalls,
+							RPC_CSTR Endpoint,
+							void *SecurityDescriptor);
+#define RpcServerUseProtseqEp RpcServerUseProtseqEpA
+
+/** Like RpcServerUseProtseqEpA() with an endpoint chosen by the runtime. */
+RIDL_EXPORT RPC_STATUS RPC_ENTRY RpcServerUseProtseqA(RPC_CSTR Protseq, UINT MaxCalls,
+						      void *SecurityDescriptor);
+#define RpcServerUseProtseq RpcServerUseProtseqA
+
+/** Returns the server's bindings; free the vector with RpcBindingVectorFree(). */
+RIDL_EXPORT RPC_STATUS RPC_ENTRY RpcServerInqBindings(RPC_BINDING_VECTOR **BindingVector);
+
+/**
+ * Registers an interface with its manager routines. @p IfSpec and @p MgrEpv must stay valid
+ * until RpcServerUnregisterIf(). @p MgrTypeUuid may be NULL; @p MgrEpv NULL means the default
+ * vector generated by ridl.
+ */
+RIDL_EXPORT RPC_STATUS RPC_ENTRY RpcServerRegisterIf(RPC_IF_HANDLE IfSpec, UUID *MgrTypeUuid,
+						     RPC_MGR_EPV *MgrEpv);
+
+/** RpcServerRegisterIf() with RPC_IF_* @p Flags, a call limit and a security callback. */
+RIDL_EXPORT RPC_STATUS RPC_ENTRY RpcServerRegisterIfEx(RPC_IF_HANDLE IfSpec, UUID *MgrTypeUuid,
+						       RPC_MGR_EPV *MgrEpv, UINT Flags,
+						       UINT MaxCalls,
+						       RPC_IF_CALLBACK_FN *IfCallback);
+
+/** RpcServerRegisterIfEx() with a limit @p MaxRpcSize on the size of one request, in bytes. */
+RIDL_EXPORT RPC_STATUS RPC_ENTRY RpcServerRegisterIf2(RPC_IF_HANDLE IfSpec, UUID *MgrTypeUuid,
+						      RPC_MGR_EPV *MgrEpv, UINT Flags,
+						      UINT MaxCalls, UINT MaxRpcSize,
+						      RPC_IF_CALLBACK_FN *IfCallbackFn);
+
+/**
+ * Unregisters an interface (NULL: all). When @p WaitForCallsToComplete is non-zero, returns
+ * only after the interface's calls in progress have completed.
+ */
+RIDL_EXPORT RPC_STATUS RPC_ENTRY RpcServerUnregisterIf(RPC_IF_HANDLE IfSpec, UUID *MgrTypeUuid,
+						       UINT WaitForCallsToComplete);
+
+/**
+ * Starts dispatching calls. With @p DontWait zero it blocks until RpcMgmtStopServerListening();
+ * otherwise it returns at once and RpcMgmtWaitServerListen() waits.
+ */
+RIDL_EXPORT RPC_STATUS RPC_ENTRY RpcServerListen(UINT MinimumCallThreads, UINT MaxCalls,
+						 UINT DontWait);
+
+/** Stops the local server listening (@p Binding must be NULL); calls in progress complete. */
+RIDL_EXPORT RPC_STATUS RPC_ENTRY RpcMgmtStopServerListening(RPC_BINDING_HANDLE Binding);
+
+/** Waits until the server has stopped listening and its calls have completed. */
+RIDL_EXPORT RPC_STATUS RPC_ENTRY RpcMgmtWaitServerListen(void);
+
+/** RPC_S_OK if the (local, @p Binding NULL) server is listening, else RPC_S_NOT_LISTENING. */
+RIDL_EXPORT RPC_STATUS RPC_ENTRY RpcMgmtIsServerListening(RPC_BINDING_HANDLE Binding);
+
+/**
+ * Sets, for the calling thread, how many seconds a cancelled synchronous call waits for the
+ * server to acknowledge the cancel (RPC_C_CANCEL_INFINITE_TIMEOUT: no limit; 0: abandon at once).
+ */
+RIDL_EXPORT RPC_STATUS RPC_ENTRY RpcMgmtSetCancelTimeout(LONG Timeout);
+
+/* ---- Exceptions ---------------------------------------------------------------------------- */
+
+/**
+ * Raises an RPC exception: control passes to the innermost RpcTryExcept or RpcTryFinally frame
+ * of the calling thread (see <rpcndr.h>). With no frame it prints the code to stderr and aborts.
+ */
+RIDL_EXPORT RIDL_NORETURN void RPC_ENTRY RpcRaiseException(RPC_STATUS exception);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* RIDL_RPCDCE_H */
