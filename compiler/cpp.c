@@ -212,8 +212,8 @@ struct cpp {
 	unsigned errors;
 	unsigned nfiles; /* files read */
 	bool fatal;      /* stop: include cycle or runaway output */
-	size_t work;   /* expansion budget spent on the current line */
-	bool overflow; /* ... exhausted: stop expanding */
+	size_t work;     /* expansion budget spent by the current invocation or directive */
+	bool overflow;   /* ... exhausted: stop expanding */
 	unsigned nest;
 	const char *cmdline; /* the -D/-U being processed, for diagnostics */
 };
@@ -222,6 +222,13 @@ static const char *
 tok_text(const struct cpp *cpp, const struct tok *t)
 {
 	return t->flags & F_SRC ? cpp->unit.buf + t->off : t->s;
+}
+
+/* The length to underline for t: 0 unless t is in the line as written. */
+static uint32_t
+src_len(const struct tok *t)
+{
+	return src_len(t);
 }
 
 static bool
@@ -272,7 +279,7 @@ sb_spaces(struct rc_strbuf *sb, size_t n)
 	}
 }
 
-/* Spends n units of the current line's expansion budget; false once it is exhausted. */
+/* Spends n units of the expansion budget; false once it is exhausted. */
 static bool
 spend(struct cpp *cpp, size_t n)
 {
@@ -369,7 +376,7 @@ tok_error(struct cpp *cpp, enum rc_diag_code code, const struct tok *t, const ch
           const char *after)
 {
 	int n = t->len > 64 ? 64 : (int)t->len;
-	pp_error(cpp, code, t->off, t->flags & F_SRC ? t->len : 0, "%s%.*s%s", before, n,
+	pp_error(cpp, code, t->off, src_len(t), "%s%.*s%s", before, n,
 	         tok_text(cpp, t), after);
 }
 
@@ -1410,7 +1417,7 @@ enter_macro(struct expander *ex, struct macro *m, const struct tok *name, bool f
 	unsigned depth = 0;
 	for (;;) {
 		if (!raw_next(ex, &t, ex->top, &fb)) {
-			pp_error(cpp, RC_E_PP_MACRO, name->off, name->len,
+			pp_error(cpp, RC_E_PP_MACRO, name->off, src_len(name),
 			         "unterminated argument list invoking macro '%s'", m->name);
 			goto fail;
 		}
@@ -1449,12 +1456,12 @@ enter_macro(struct expander *ex, struct macro *m, const struct tok *name, bool f
 	size_t given = nargs == 1 && args.n == 0 && m->nparams == 0 ? 0 : nargs;
 	size_t need = m->variadic ? m->nparams - 1 : m->nparams;
 	if (given < need && !(given == 0 && need == 1)) {
-		pp_error(cpp, RC_E_PP_MACRO, name->off, name->len,
+		pp_error(cpp, RC_E_PP_MACRO, name->off, src_len(name),
 		         "macro '%s' requires %zu arguments, but only %zu given", m->name, need, given);
 		goto fail;
 	}
 	if (!m->variadic && given > m->nparams) {
-		pp_error(cpp, RC_E_PP_MACRO, name->off, name->len,
+		pp_error(cpp, RC_E_PP_MACRO, name->off, src_len(name),
 		         "macro '%s' passed %zu arguments, but takes just %u", m->name, given,
 		         m->nparams);
 		goto fail;
@@ -1604,7 +1611,7 @@ ev_error_plain(struct ev *e, const struct tok *at, const char *msg)
 	if (e->err)
 		return;
 	e->err = true;
-	pp_error(e->cpp, RC_E_PP_EXPR, at->off, at->flags & F_SRC ? at->len : 0, "%s", msg);
+	pp_error(e->cpp, RC_E_PP_EXPR, at->off, src_len(at), "%s", msg);
 }
 
 static int
@@ -1657,7 +1664,7 @@ parse_number(struct ev *e, const struct tok *t)
 	if (base == 8 && i < n && (s[i] == '8' || s[i] == '9')) {
 		if (!e->err) {
 			e->err = true;
-			pp_error(e->cpp, RC_E_PP_EXPR, t->off, t->flags & F_SRC ? t->len : 0,
+			pp_error(e->cpp, RC_E_PP_EXPR, t->off, src_len(t),
 			         "invalid digit '%c' in octal constant", s[i]);
 		}
 		return z;
@@ -1691,7 +1698,7 @@ parse_number(struct ev *e, const struct tok *t)
 		if (e->err)
 			return z;
 		e->err = true;
-		pp_error(e->cpp, RC_E_PP_EXPR, t->off, t->flags & F_SRC ? t->len : 0,
+		pp_error(e->cpp, RC_E_PP_EXPR, t->off, src_len(t),
 		         "invalid suffix '%.*s' on integer constant", (int)(suf.len > 64 ? 64 : suf.len),
 		         suf.s);
 		return z;
@@ -1997,14 +2004,14 @@ eval_if(struct cpp *cpp, const struct tok *toks, size_t n, const struct tok *dir
 				got = raw_next(&ex, &x, false, &fb);
 			}
 			if (!got || x.kind != T_IDENT) {
-				pp_error(cpp, RC_E_PP_EXPR, t.off, t.flags & F_SRC ? t.len : 0,
+				pp_error(cpp, RC_E_PP_EXPR, t.off, src_len(&t),
 				         "operator 'defined' requires an identifier");
 				ok = false;
 				break;
 			}
 			bool def = tok_macro(cpp, &x) != NULL;
 			if (paren && !(raw_next(&ex, &y, false, &fb) && tok_is(cpp, &y, ')'))) {
-				pp_error(cpp, RC_E_PP_EXPR, x.off, x.flags & F_SRC ? x.len : 0,
+				pp_error(cpp, RC_E_PP_EXPR, x.off, src_len(&x),
 				         "missing ')' after 'defined'");
 				ok = false;
 				break;
@@ -2387,7 +2394,7 @@ do_define(struct cpp *cpp, const struct tok *dir, const struct tok *a, size_t n)
 	struct macro *m = macro_get(cpp, tok_text(cpp, name), name->len);
 	uint8_t kind = func ? M_FUNC : M_OBJ;
 	if (m->defined && !same_definition(m, kind, variadic, params.v, params.n, body.v, body.n)) {
-		pp_warning(cpp, RC_W_PP_REDEFINED, name->off, name->len, "'%s' redefined", m->name);
+		pp_warning(cpp, RC_W_PP_REDEFINED, name->off, src_len(name), "'%s' redefined", m->name);
 		if (m->loc.file)
 			rc_note(cpp->d, m->loc, "previous definition is here");
 	}
@@ -2741,7 +2748,7 @@ run_file(struct cpp *cpp, struct frame *f, const char *flags)
 	emit_marker(cpp, 1, f->presumed, flags);
 	while (!cpp->d->stopped && !cpp->fatal) {
 		if (cpp->out.len > MAX_OUTPUT) {
-			pp_error_loc(cpp, RC_E_PP_RECURSION, (struct rc_loc){f->presumed, f->line, 0, 0},
+			pp_error_loc(cpp, RC_E_PP_RECURSION, loc_at(cpp, 0, 0),
 			             "preprocessor output larger than %zu MiB", MAX_OUTPUT >> 20);
 			cpp->fatal = true;
 			break;
