@@ -15,8 +15,9 @@
  *
  * Everything an input controls is bounded: the work spent expanding one invocation (so
  * exponential macros stop with an error), nesting of argument expansions and of #if
- * parentheses, #include depth and count, file size and output size. Tokens carry offsets into the current line buffer instead of pointers
- * so the buffer may grow while a macro's arguments run over several lines.
+ * parentheses, #include depth and count, file size and output size. Tokens carry offsets into
+ * the current line buffer instead of pointers so the buffer may grow while a macro's arguments
+ * run over several lines.
  */
 #include "cpp.h"
 
@@ -28,11 +29,11 @@
 
 enum {
 	MAX_INCLUDE_DEPTH = 200,
-	MAX_NEST = 200,            /* nested argument expansions; #if parentheses and unary ops */
-	MAX_EXPANSION = 1 << 20,   /* work budget of one invocation in the text, or one directive */
-	MAX_PARAMS = 65535,        /* parameter indexes are 16 bits */
-	MAX_INCLUDES = 1 << 16,    /* files read by one run (include guards skip the rest) */
-	MARKER_GAP = 8,            /* a gap of this many lines gets a marker, not blank lines */
+	MAX_NEST = 200,          /* nested argument expansions; #if parentheses and unary ops */
+	MAX_EXPANSION = 1 << 20, /* work budget of one invocation in the text, or one directive */
+	MAX_PARAMS = 65535,      /* parameter indexes are 16 bits */
+	MAX_INCLUDES = 1 << 16,  /* files read by one run (include guards skip the rest) */
+	MARKER_GAP = 8,          /* a gap of this many lines gets a marker, not blank lines */
 	BLOOM_BITS = 1 << 16,
 };
 
@@ -68,7 +69,7 @@ struct tok {
 	const char *s;   /* text unless F_SRC */
 	struct macro *m; /* T_IDENT in a macro body: its macro table entry (maybe undefined) */
 	uint32_t len;
-	uint32_t off;    /* offset in the line buffer: of the token, or of the macro invocation
+	uint32_t off; /* offset in the line buffer: of the token, or of the macro invocation
 	                  * that produced it (for diagnostics) */
 	uint8_t kind, flags;
 	uint16_t param;
@@ -94,6 +95,7 @@ tv_push(struct tokvec *tv, const struct tok *t)
 
 enum { C_ID = 1, C_DIGIT = 2, C_SPACE = 4 };
 
+/* clang-format off */
 static const uint8_t cls[256] = {
 	['a' ... 'z'] = C_ID, ['A' ... 'Z'] = C_ID, ['_'] = C_ID, ['$'] = C_ID,
 	[0x80 ... 0xff] = C_ID, /* UTF-8 in identifiers, as GCC accepts */
@@ -106,6 +108,7 @@ static const uint8_t cls[256] = {
 static const uint8_t rd_special[256] = {
 	['\n'] = 1, ['\r'] = 1, ['\\'] = 1, ['"'] = 1, ['\''] = 1, ['/'] = 1,
 };
+/* clang-format on */
 
 static inline bool
 is_id(unsigned char c)
@@ -127,7 +130,7 @@ struct macro {
 	uint32_t nparams, nbody;
 	struct tok *params; /* names, to compare redefinitions */
 	struct tok *body;
-	struct rc_loc loc;  /* of the definition; file NULL when predefined */
+	struct rc_loc loc; /* of the definition; file NULL when predefined */
 };
 
 /* What is known about a file that was read, keyed by device and inode. */
@@ -201,7 +204,7 @@ struct cpp {
 	struct rc_strbuf unit; /* the current logical line(s), comments blanked */
 	struct seg *segs;
 	size_t nsegs, capsegs;
-	uint32_t unit_line;    /* physical line where the unit starts */
+	uint32_t unit_line; /* physical line where the unit starts */
 	struct tokvec base, dtoks;
 	struct rc_strbuf tmp;
 
@@ -228,7 +231,7 @@ tok_text(const struct cpp *cpp, const struct tok *t)
 static uint32_t
 src_len(const struct tok *t)
 {
-	return src_len(t);
+	return t->flags & F_SRC ? t->len : 0;
 }
 
 static bool
@@ -271,7 +274,8 @@ sb_truncate(struct rc_strbuf *sb, size_t n)
 static void
 sb_spaces(struct rc_strbuf *sb, size_t n)
 {
-	static const char sp[64] = "                                                                ";
+	static const char sp[64] =
+		"                                                                ";
 	while (n) {
 		size_t k = n < sizeof(sp) ? n : sizeof(sp);
 		rc_sb_append(sb, sp, k);
@@ -291,10 +295,17 @@ spend(struct cpp *cpp, size_t n)
 
 /* ---- diagnostics ---- */
 
+static void pp_error(struct cpp *cpp, enum rc_diag_code code, size_t off, size_t len,
+		     const char *fmt, ...) RC_PRINTF(5, 6);
+static void pp_error_loc(struct cpp *cpp, enum rc_diag_code code, struct rc_loc loc,
+			 const char *fmt, ...) RC_PRINTF(4, 5);
+static void pp_warning(struct cpp *cpp, enum rc_diag_code code, size_t off, size_t len,
+		       const char *fmt, ...) RC_PRINTF(5, 6);
+
 static struct rc_loc
 loc_at(const struct cpp *cpp, size_t off, size_t len)
 {
-	struct rc_loc loc = {0};
+	struct rc_loc loc = { 0 };
 	const struct frame *f = cpp->cur;
 	if (!f || !cpp->nsegs)
 		return loc;
@@ -318,7 +329,7 @@ static void
 report(struct cpp *cpp, bool warning, enum rc_diag_code code, const struct rc_loc *loc,
        const char *fmt, va_list ap)
 {
-	struct rc_strbuf msg = {0};
+	struct rc_strbuf msg = { 0 };
 	if (cpp->cmdline)
 		rc_sb_printf(&msg, "in '%s': ", cpp->cmdline);
 	rc_sb_vprintf(&msg, fmt, ap);
@@ -341,7 +352,7 @@ report(struct cpp *cpp, bool warning, enum rc_diag_code code, const struct rc_lo
 }
 
 /* An error at offset 'off' (length len) of the current line. */
-RC_PRINTF(5, 6) static void
+static void
 pp_error(struct cpp *cpp, enum rc_diag_code code, size_t off, size_t len, const char *fmt, ...)
 {
 	struct rc_loc loc = loc_at(cpp, off, len);
@@ -351,7 +362,7 @@ pp_error(struct cpp *cpp, enum rc_diag_code code, size_t off, size_t len, const 
 	va_end(ap);
 }
 
-RC_PRINTF(5, 6) static void
+static void
 pp_warning(struct cpp *cpp, enum rc_diag_code code, size_t off, size_t len, const char *fmt, ...)
 {
 	struct rc_loc loc = loc_at(cpp, off, len);
@@ -361,7 +372,7 @@ pp_warning(struct cpp *cpp, enum rc_diag_code code, size_t off, size_t len, cons
 	va_end(ap);
 }
 
-RC_PRINTF(4, 5) static void
+static void
 pp_error_loc(struct cpp *cpp, enum rc_diag_code code, struct rc_loc loc, const char *fmt, ...)
 {
 	va_list ap;
@@ -373,11 +384,10 @@ pp_error_loc(struct cpp *cpp, enum rc_diag_code code, struct rc_loc loc, const c
 /* An error about token t: the message is before + t's spelling + after (cut if long). */
 static void
 tok_error(struct cpp *cpp, enum rc_diag_code code, const struct tok *t, const char *before,
-          const char *after)
+	  const char *after)
 {
 	int n = t->len > 64 ? 64 : (int)t->len;
-	pp_error(cpp, code, t->off, src_len(t), "%s%.*s%s", before, n,
-	         tok_text(cpp, t), after);
+	pp_error(cpp, code, t->off, src_len(t), "%s%.*s%s", before, n, tok_text(cpp, t), after);
 }
 
 /* ---- macro table ---- */
@@ -399,7 +409,7 @@ static inline uint32_t
 bloom_key(const char *s, size_t n)
 {
 	uint32_t k = (unsigned char)s[0] * 0x9e3779b1u ^ (unsigned char)s[n - 1] * 0x85ebca77u ^
-	             (uint32_t)n * 0xc2b2ae3du;
+		     (uint32_t)n * 0xc2b2ae3du;
 	if (n > 1)
 		k ^= (unsigned char)s[1] * 0x27d4eb2fu;
 	return (k ^ k >> 16) & (BLOOM_BITS - 1);
@@ -529,15 +539,11 @@ emit_marker(struct cpp *cpp, int64_t line, const char *name, const char *flags)
 {
 	struct rc_strbuf *o = &cpp->out;
 	rc_sb_printf(o, "# %lld \"", (long long)line);
-	for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
-		if (*p == '"' || *p == '\\') {
+	/* The lexer undoes \" and \\; a newline must not end the marker early. */
+	for (const char *p = name; *p; p++) {
+		if (*p == '"' || *p == '\\' || *p == '\n' || *p == '\r')
 			rc_sb_putc(o, '\\');
-			rc_sb_putc(o, (char)*p);
-		} else if (*p < 32 || *p == 127) {
-			rc_sb_printf(o, "\\%03o", *p);
-		} else {
-			rc_sb_putc(o, (char)*p);
-		}
+		rc_sb_putc(o, *p == '\n' ? 'n' : *p == '\r' ? 'r' : *p);
 	}
 	rc_sb_putc(o, '"');
 	rc_sb_puts(o, flags);
@@ -584,7 +590,7 @@ seg_push(struct cpp *cpp, size_t off, uint32_t line)
 		cpp->capsegs = cpp->capsegs ? cpp->capsegs * 2 : 16;
 		cpp->segs = rc_xrealloc(cpp->segs, cpp->capsegs * sizeof(*cpp->segs));
 	}
-	cpp->segs[cpp->nsegs++] = (struct seg){(uint32_t)off, line};
+	cpp->segs[cpp->nsegs++] = (struct seg){ (uint32_t)off, line };
 }
 
 /* Length of the newline at p ("\n" or "\r\n"), 0 if there is none. */
@@ -737,7 +743,7 @@ read_line(struct cpp *cpp, struct frame *f)
 			/* Reported once even when a line is read again (see fetch_line). */
 			f->comment_err = cpos + 1;
 			int64_t line = (int64_t)cline + f->delta;
-			struct rc_loc loc = {f->presumed, line < 0 ? 0 : (uint32_t)line, ccol, 2};
+			struct rc_loc loc = { f->presumed, line < 0 ? 0 : (uint32_t)line, ccol, 2 };
 			pp_error_loc(cpp, RC_E_LEX_COMMENT, loc, "unterminated comment");
 		}
 	}
@@ -773,8 +779,8 @@ skip_ppnumber(const char *s, size_t i, size_t n)
 	size_t j = i + 1;
 	while (j < n) {
 		unsigned char d = (unsigned char)s[j];
-		if ((d == '+' || d == '-') && (s[j - 1] == 'e' || s[j - 1] == 'E' || s[j - 1] == 'p' ||
-		                               s[j - 1] == 'P')) {
+		if ((d == '+' || d == '-') &&
+		    (s[j - 1] == 'e' || s[j - 1] == 'E' || s[j - 1] == 'p' || s[j - 1] == 'P')) {
 			j++;
 			continue;
 		}
@@ -791,19 +797,29 @@ static size_t
 punct_len(const char *p, size_t rem)
 {
 	if (rem >= 3 && ((p[0] == '.' && p[1] == '.' && p[2] == '.') ||
-	                 ((p[0] == '<' || p[0] == '>') && p[1] == p[0] && p[2] == '=')))
+			 ((p[0] == '<' || p[0] == '>') && p[1] == p[0] && p[2] == '=')))
 		return 3;
 	if (rem < 2)
 		return 1;
 	char a = p[0], b = p[1];
 	switch (a) {
-	case '#': case '+': case '&': case '|': case ':':
+	case '#':
+	case '+':
+	case '&':
+	case '|':
+	case ':':
 		return b == a || (b == '=' && a != '#' && a != ':') ? 2 : 1;
 	case '-':
 		return b == '-' || b == '=' || b == '>' ? 2 : 1;
-	case '<': case '>':
+	case '<':
+	case '>':
 		return b == a || b == '=' ? 2 : 1;
-	case '=': case '!': case '*': case '/': case '%': case '^':
+	case '=':
+	case '!':
+	case '*':
+	case '/':
+	case '%':
+	case '^':
 		return b == '=' ? 2 : 1;
 	default:
 		return 1;
@@ -845,7 +861,8 @@ lex_one(const char *s, size_t i, size_t n, struct tok *t)
 		} else {
 			t->kind = T_IDENT;
 		}
-	} else if ((cls[c] & C_DIGIT) || (c == '.' && i + 1 < n && (cls[(unsigned char)s[i + 1]] & C_DIGIT))) {
+	} else if ((cls[c] & C_DIGIT) ||
+		   (c == '.' && i + 1 < n && (cls[(unsigned char)s[i + 1]] & C_DIGIT))) {
 		t->kind = T_NUMBER;
 		j = skip_ppnumber(s, i, n);
 	} else if (c == '"' || c == '\'') {
@@ -912,37 +929,42 @@ struct ctx {
 	struct tok *owned; /* freed when popped */
 	uint32_t off;      /* location given to body tokens */
 	uint8_t first_space;
-	bool body;         /* toks is a macro body used as is */
+	bool body; /* toks is a macro body used as is */
 };
 
 /* Expands a base token list: the tokens of a line of text (top), of a directive, or of a
  * macro argument. */
 struct expander {
 	struct cpp *cpp;
-	struct frame *f;       /* for reading more lines; only when top */
+	struct frame *f; /* for reading more lines; only when top */
 	struct tokvec *base;
 	size_t bpos;
 	struct ctx *stack;
 	size_t depth, cap;
-	bool top;              /* base is a line of text whose unexpanded parts are copied */
+	bool top; /* base is a line of text whose unexpanded parts are copied */
 	/* Output state of a top-level line: */
-	size_t copy_pos;       /* line text up to here is in the output */
-	bool first;            /* the next token is the first of an invocation's expansion */
-	uint8_t prev_kind;     /* kind of the last token written, T_EOF after copied text */
+	size_t copy_pos;   /* line text up to here is in the output */
+	bool first;        /* the next token is the first of an invocation's expansion */
+	uint8_t prev_kind; /* kind of the last token written, T_EOF after copied text */
 	size_t inv_off, inv_len;
 };
 
 static void
 push_ctx(struct expander *ex, struct macro *m, const struct tok *toks, size_t n, struct tok *owned,
-         const struct tok *name, bool body)
+	 const struct tok *name, bool body)
 {
 	if (ex->depth == ex->cap) {
 		ex->cap = ex->cap ? ex->cap * 2 : 8;
 		ex->stack = rc_xrealloc(ex->stack, ex->cap * sizeof(*ex->stack));
 	}
 	ex->stack[ex->depth++] = (struct ctx){
-		.toks = toks, .n = n, .m = m, .owned = owned, .off = name->off,
-		.first_space = name->flags & F_SPACE, .body = body,
+		.toks = toks,
+		.n = n,
+		.m = m,
+		.owned = owned,
+		.off = name->off,
+		.first_space = name->flags & F_SPACE,
+		.body = body,
 	};
 	if (m)
 		m->disabled = true;
@@ -1014,7 +1036,8 @@ raw_next(struct expander *ex, struct tok *t, bool more, bool *from_base)
 			if (c->body) {
 				t->off = c->off;
 				if (c->pos == 0)
-					t->flags = (uint8_t)((t->flags & ~F_SPACE) | c->first_space);
+					t->flags =
+						(uint8_t)((t->flags & ~F_SPACE) | c->first_space);
 			}
 			c->pos++;
 			*from_base = false;
@@ -1055,14 +1078,30 @@ need_space(uint8_t pk, char a, char b)
 	if (pk == T_NUMBER && (b == '.' || b == '+' || b == '-'))
 		return true;
 	switch (a) {
-	case '+': return b == '+' || b == '=';
-	case '-': return b == '-' || b == '=' || b == '>';
-	case '<': case '>': case '&': case '|': return b == a || b == '=';
-	case '=': case '!': case '*': case '%': case '^': return b == '=';
-	case '/': return b == '=' || b == '*' || b == '/';
-	case '#': case ':': return b == a;
-	case '.': return b == '.' || (cls[ub] & C_DIGIT);
-	default: return false;
+	case '+':
+		return b == '+' || b == '=';
+	case '-':
+		return b == '-' || b == '=' || b == '>';
+	case '<':
+	case '>':
+	case '&':
+	case '|':
+		return b == a || b == '=';
+	case '=':
+	case '!':
+	case '*':
+	case '%':
+	case '^':
+		return b == '=';
+	case '/':
+		return b == '=' || b == '*' || b == '/';
+	case '#':
+	case ':':
+		return b == a;
+	case '.':
+		return b == '.' || (cls[ub] & C_DIGIT);
+	default:
+		return false;
 	}
 }
 
@@ -1133,8 +1172,8 @@ expand_list(struct cpp *cpp, const struct tok *toks, size_t n, struct tokvec *ou
 		return;
 	}
 	cpp->nest++;
-	struct tokvec view = {(struct tok *)toks, n, n};
-	struct expander sub = {.cpp = cpp, .base = &view};
+	struct tokvec view = { (struct tok *)toks, n, n };
+	struct expander sub = { .cpp = cpp, .base = &view };
 	struct tok t;
 	bool fb;
 	while (expand_next(&sub, &t, &fb)) {
@@ -1151,7 +1190,7 @@ make_tok(struct cpp *cpp, uint8_t kind, const char *s, size_t len, const struct 
 {
 	char *p = scratch_alloc(cpp, len + 1);
 	memcpy(p, s, len);
-	return (struct tok){.s = p, .len = (uint32_t)len, .off = at->off, .kind = kind};
+	return (struct tok){ .s = p, .len = (uint32_t)len, .off = at->off, .kind = kind };
 }
 
 static struct tok
@@ -1196,8 +1235,8 @@ paste(struct cpp *cpp, const struct tok *l, const struct tok *r, struct tok *ret
 	if (t.kind == T_EOF || t.off != 0 || end != n) {
 		int ln = l->len > 64 ? 64 : (int)l->len, rn = r->len > 64 ? 64 : (int)r->len;
 		pp_error(cpp, RC_E_PP_MACRO, l->off, 0,
-		         "pasting '%.*s' and '%.*s' does not give a valid preprocessing token", ln,
-		         tok_text(cpp, l), rn, tok_text(cpp, r));
+			 "pasting '%.*s' and '%.*s' does not give a valid preprocessing token", ln,
+			 tok_text(cpp, l), rn, tok_text(cpp, r));
 		return false;
 	}
 	t.s = s;
@@ -1221,9 +1260,9 @@ push_spend(struct cpp *cpp, struct tokvec *tv, const struct tok *t)
  * empty or when the budget ran out). */
 static struct tok *
 substitute(struct cpp *cpp, struct macro *m, const struct tok *name, const struct tokvec *args,
-           const size_t *starts, size_t nargs, size_t *ret_n)
+	   const size_t *starts, size_t nargs, size_t *ret_n)
 {
-	struct tokvec r = {0};
+	struct tokvec r = { 0 };
 	struct tokvec *exp = NULL;
 	bool *expanded = NULL;
 	for (size_t i = 0; i < m->nbody && !cpp->overflow; i++) {
@@ -1237,7 +1276,7 @@ substitute(struct cpp *cpp, struct macro *m, const struct tok *name, const struc
 			continue;
 		}
 		unsigned k = bt->param;
-		const struct tok *a = k < nargs ? args->v + starts[k] : NULL;
+		const struct tok *a = k < nargs && args->v ? args->v + starts[k] : NULL;
 		size_t an = k < nargs ? (k + 1 < nargs ? starts[k + 1] : args->n) - starts[k] : 0;
 		bool rhs = i > 0 && (m->body[i - 1].flags & F_PASTE);
 		if (rhs)
@@ -1256,8 +1295,9 @@ substitute(struct cpp *cpp, struct macro *m, const struct tok *name, const struc
 				if (k >= nargs) {
 					r.n--;
 					if (bt->flags & F_PASTE) {
-						struct tok pm = {.kind = T_PLACEMARKER, .flags = F_PASTE,
-						                 .off = name->off};
+						struct tok pm = { .kind = T_PLACEMARKER,
+								  .flags = F_PASTE,
+								  .off = name->off };
 						push_spend(cpp, &r, &pm);
 					}
 					continue;
@@ -1266,8 +1306,9 @@ substitute(struct cpp *cpp, struct macro *m, const struct tok *name, const struc
 					r.v[r.n - 1].flags &= (uint8_t)~F_PASTE;
 			}
 			if (an == 0) {
-				struct tok pm = {.kind = T_PLACEMARKER, .off = name->off,
-				                 .flags = sp | (bt->flags & F_PASTE)};
+				struct tok pm = { .kind = T_PLACEMARKER,
+						  .off = name->off,
+						  .flags = sp | (bt->flags & F_PASTE) };
 				push_spend(cpp, &r, &pm);
 				continue;
 			}
@@ -1411,14 +1452,14 @@ enter_macro(struct expander *ex, struct macro *m, const struct tok *name, bool f
 	if (fb)
 		consumed(ex, &t, false);
 
-	struct tokvec args = {0};
+	struct tokvec args = { 0 };
 	size_t *starts = rc_xmalloc(8 * sizeof(*starts)), nargs = 1, cap = 8;
 	starts[0] = 0;
 	unsigned depth = 0;
 	for (;;) {
 		if (!raw_next(ex, &t, ex->top, &fb)) {
 			pp_error(cpp, RC_E_PP_MACRO, name->off, src_len(name),
-			         "unterminated argument list invoking macro '%s'", m->name);
+				 "unterminated argument list invoking macro '%s'", m->name);
 			goto fail;
 		}
 		if (fb)
@@ -1431,7 +1472,8 @@ enter_macro(struct expander *ex, struct macro *m, const struct tok *name, bool f
 				if (depth == 0)
 					break;
 				depth--;
-			} else if (c == ',' && depth == 0 && !(m->variadic && nargs == m->nparams)) {
+			} else if (c == ',' && depth == 0 &&
+				   !(m->variadic && nargs == m->nparams)) {
 				if (!spend(cpp, 16))
 					goto fail;
 				if (nargs == cap) {
@@ -1457,13 +1499,14 @@ enter_macro(struct expander *ex, struct macro *m, const struct tok *name, bool f
 	size_t need = m->variadic ? m->nparams - 1 : m->nparams;
 	if (given < need && !(given == 0 && need == 1)) {
 		pp_error(cpp, RC_E_PP_MACRO, name->off, src_len(name),
-		         "macro '%s' requires %zu arguments, but only %zu given", m->name, need, given);
+			 "macro '%s' requires %zu arguments, but only %zu given", m->name, need,
+			 given);
 		goto fail;
 	}
 	if (!m->variadic && given > m->nparams) {
 		pp_error(cpp, RC_E_PP_MACRO, name->off, src_len(name),
-		         "macro '%s' passed %zu arguments, but takes just %u", m->name, given,
-		         m->nparams);
+			 "macro '%s' passed %zu arguments, but takes just %u", m->name, given,
+			 m->nparams);
 		goto fail;
 	}
 	size_t n;
@@ -1518,7 +1561,7 @@ expand_text(struct cpp *cpp, struct frame *f)
 	size_t out0 = cpp->out.len;
 	cpp->work = 0;
 	cpp->overflow = false;
-	struct expander ex = {.cpp = cpp, .f = f, .base = base, .top = true, .prev_kind = T_EOF};
+	struct expander ex = { .cpp = cpp, .f = f, .base = base, .top = true, .prev_kind = T_EOF };
 	struct tok t;
 	bool fb;
 	while (expand_next(&ex, &t, &fb)) {
@@ -1554,7 +1597,15 @@ struct ev {
 };
 
 enum {
-	OP_SHL = 256, OP_SHR, OP_LE, OP_GE, OP_EQ, OP_NE, OP_AND, OP_OR, OP_OTHER,
+	OP_SHL = 256,
+	OP_SHR,
+	OP_LE,
+	OP_GE,
+	OP_EQ,
+	OP_NE,
+	OP_AND,
+	OP_OR,
+	OP_OTHER,
 };
 
 static int
@@ -1566,14 +1617,22 @@ op_of(const struct cpp *cpp, const struct tok *t)
 	if (t->len == 1)
 		return (unsigned char)s[0];
 	if (t->len == 2) {
-		if (s[0] == '<' && s[1] == '<') return OP_SHL;
-		if (s[0] == '>' && s[1] == '>') return OP_SHR;
-		if (s[0] == '<' && s[1] == '=') return OP_LE;
-		if (s[0] == '>' && s[1] == '=') return OP_GE;
-		if (s[0] == '=' && s[1] == '=') return OP_EQ;
-		if (s[0] == '!' && s[1] == '=') return OP_NE;
-		if (s[0] == '&' && s[1] == '&') return OP_AND;
-		if (s[0] == '|' && s[1] == '|') return OP_OR;
+		if (s[0] == '<' && s[1] == '<')
+			return OP_SHL;
+		if (s[0] == '>' && s[1] == '>')
+			return OP_SHR;
+		if (s[0] == '<' && s[1] == '=')
+			return OP_LE;
+		if (s[0] == '>' && s[1] == '=')
+			return OP_GE;
+		if (s[0] == '=' && s[1] == '=')
+			return OP_EQ;
+		if (s[0] == '!' && s[1] == '=')
+			return OP_NE;
+		if (s[0] == '&' && s[1] == '&')
+			return OP_AND;
+		if (s[0] == '|' && s[1] == '|')
+			return OP_OR;
 	}
 	return OP_OTHER;
 }
@@ -1582,17 +1641,36 @@ static int
 binprec(int op)
 {
 	switch (op) {
-	case '*': case '/': case '%': return 10;
-	case '+': case '-': return 9;
-	case OP_SHL: case OP_SHR: return 8;
-	case '<': case '>': case OP_LE: case OP_GE: return 7;
-	case OP_EQ: case OP_NE: return 6;
-	case '&': return 5;
-	case '^': return 4;
-	case '|': return 3;
-	case OP_AND: return 2;
-	case OP_OR: return 1;
-	default: return 0;
+	case '*':
+	case '/':
+	case '%':
+		return 10;
+	case '+':
+	case '-':
+		return 9;
+	case OP_SHL:
+	case OP_SHR:
+		return 8;
+	case '<':
+	case '>':
+	case OP_LE:
+	case OP_GE:
+		return 7;
+	case OP_EQ:
+	case OP_NE:
+		return 6;
+	case '&':
+		return 5;
+	case '^':
+		return 4;
+	case '|':
+		return 3;
+	case OP_AND:
+		return 2;
+	case OP_OR:
+		return 1;
+	default:
+		return 0;
 	}
 }
 
@@ -1629,7 +1707,7 @@ hexval(char c)
 static struct pval
 parse_number(struct ev *e, const struct tok *t)
 {
-	struct pval z = {0, false};
+	struct pval z = { 0, false };
 	const char *s = tok_text(e->cpp, t);
 	size_t n = t->len, i = 0;
 	unsigned base = 10;
@@ -1665,7 +1743,7 @@ parse_number(struct ev *e, const struct tok *t)
 		if (!e->err) {
 			e->err = true;
 			pp_error(e->cpp, RC_E_PP_EXPR, t->off, src_len(t),
-			         "invalid digit '%c' in octal constant", s[i]);
+				 "invalid digit '%c' in octal constant", s[i]);
 		}
 		return z;
 	}
@@ -1682,8 +1760,8 @@ parse_number(struct ev *e, const struct tok *t)
 			l = k + 1 < n && s[k + 1] == s[k] ? 2 : 1;
 			k += (size_t)l;
 		} else if (s[k] == 'i' && !l && (n - k == 3 || n - k == 2) &&
-		           (memcmp(s + k, "i64", n - k) == 0 || memcmp(s + k, "i32", n - k) == 0 ||
-		            memcmp(s + k, "i16", n - k) == 0 || memcmp(s + k, "i8", n - k) == 0)) {
+			   (memcmp(s + k, "i64", n - k) == 0 || memcmp(s + k, "i32", n - k) == 0 ||
+			    memcmp(s + k, "i16", n - k) == 0 || memcmp(s + k, "i8", n - k) == 0)) {
 			k = n; /* MSVC's i64 and friends */
 		} else {
 			break;
@@ -1699,21 +1777,21 @@ parse_number(struct ev *e, const struct tok *t)
 			return z;
 		e->err = true;
 		pp_error(e->cpp, RC_E_PP_EXPR, t->off, src_len(t),
-		         "invalid suffix '%.*s' on integer constant", (int)(suf.len > 64 ? 64 : suf.len),
-		         suf.s);
+			 "invalid suffix '%.*s' on integer constant",
+			 (int)(suf.len > 64 ? 64 : suf.len), suf.s);
 		return z;
 	}
 	if (over) {
 		ev_error_plain(e, t, "integer constant is too large for its type");
 		return z;
 	}
-	return (struct pval){v, u || v > INT64_MAX};
+	return (struct pval){ v, u || v > INT64_MAX };
 }
 
 static struct pval
 parse_char(struct ev *e, const struct tok *t)
 {
-	struct pval z = {0, false};
+	struct pval z = { 0, false };
 	const char *s = tok_text(e->cpp, t);
 	size_t n = t->len, i = 0;
 	bool wide = false;
@@ -1741,15 +1819,34 @@ parse_char(struct ev *e, const struct tok *t)
 		if (c == '\\' && i < end) {
 			char x = s[i++];
 			switch (x) {
-			case 'n': c = '\n'; break;
-			case 't': c = '\t'; break;
-			case 'r': c = '\r'; break;
-			case 'a': c = 7; break;
-			case 'b': c = 8; break;
-			case 'f': c = 12; break;
-			case 'v': c = 11; break;
-			case 'e': case 'E': c = 27; break;
-			case 'x': case 'u': case 'U': {
+			case 'n':
+				c = '\n';
+				break;
+			case 't':
+				c = '\t';
+				break;
+			case 'r':
+				c = '\r';
+				break;
+			case 'a':
+				c = 7;
+				break;
+			case 'b':
+				c = 8;
+				break;
+			case 'f':
+				c = 12;
+				break;
+			case 'v':
+				c = 11;
+				break;
+			case 'e':
+			case 'E':
+				c = 27;
+				break;
+			case 'x':
+			case 'u':
+			case 'U': {
 				unsigned max = x == 'x' ? UINT_MAX : x == 'u' ? 4 : 8;
 				c = 0;
 				for (unsigned d = 0; d < max && i < end && hexval(s[i]) >= 0; d++)
@@ -1759,7 +1856,8 @@ parse_char(struct ev *e, const struct tok *t)
 			default:
 				if (x >= '0' && x <= '7') {
 					c = (uint32_t)(x - '0');
-					for (int d = 0; d < 2 && i < end && s[i] >= '0' && s[i] <= '7'; d++)
+					for (int d = 0;
+					     d < 2 && i < end && s[i] >= '0' && s[i] <= '7'; d++)
 						c = c * 8 + (uint32_t)(s[i++] - '0');
 				} else {
 					c = (unsigned char)x;
@@ -1771,10 +1869,10 @@ parse_char(struct ev *e, const struct tok *t)
 		count++;
 	}
 	if (wide)
-		return (struct pval){last, false};
+		return (struct pval){ last, false };
 	if (count == 1)
-		return (struct pval){(uint64_t)(int64_t)(signed char)(unsigned char)last, false};
-	return (struct pval){(uint64_t)(int64_t)(int32_t)(uint32_t)v, false};
+		return (struct pval){ (uint64_t)(int64_t)(signed char)(unsigned char)last, false };
+	return (struct pval){ (uint64_t)(int64_t)(int32_t)(uint32_t)v, false };
 }
 
 static struct pval ev_comma(struct ev *e, bool live);
@@ -1782,7 +1880,7 @@ static struct pval ev_comma(struct ev *e, bool live);
 static struct pval
 ev_unary(struct ev *e, bool live)
 {
-	struct pval z = {0, false};
+	struct pval z = { 0, false };
 	if (e->err)
 		return z;
 	if (e->i >= e->n) {
@@ -1832,7 +1930,7 @@ ev_unary(struct ev *e, bool live)
 			else if (op == '~')
 				v.v = ~v.v;
 			else if (op == '!')
-				v = (struct pval){!v.v, false};
+				v = (struct pval){ !v.v, false };
 		}
 		e->depth--;
 		return v;
@@ -1854,21 +1952,24 @@ binop(struct ev *e, int op, const struct tok *at, struct pval a, struct pval b, 
 	bool u = a.u || b.u;
 	int64_t sa = (int64_t)a.v, sb = (int64_t)b.v;
 	switch (op) {
-	case '*': return (struct pval){a.v * b.v, u};
-	case '+': return (struct pval){a.v + b.v, u};
-	case '-': return (struct pval){a.v - b.v, u};
+	case '*':
+		return (struct pval){ a.v * b.v, u };
+	case '+':
+		return (struct pval){ a.v + b.v, u };
+	case '-':
+		return (struct pval){ a.v - b.v, u };
 	case '/':
 	case '%':
 		if (b.v == 0) {
 			if (live)
 				ev_error_plain(e, at, "division by zero in #if");
-			return (struct pval){0, u};
+			return (struct pval){ 0, u };
 		}
 		if (u)
-			return (struct pval){op == '/' ? a.v / b.v : a.v % b.v, true};
+			return (struct pval){ op == '/' ? a.v / b.v : a.v % b.v, true };
 		if (sa == INT64_MIN && sb == -1)
-			return (struct pval){op == '/' ? a.v : 0, false};
-		return (struct pval){(uint64_t)(op == '/' ? sa / sb : sa % sb), false};
+			return (struct pval){ op == '/' ? a.v : 0, false };
+		return (struct pval){ (uint64_t)(op == '/' ? sa / sb : sa % sb), false };
 	case OP_SHL:
 	case OP_SHR: {
 		/* The type is the left operand's; a negative count shifts the other way. */
@@ -1879,21 +1980,31 @@ binop(struct ev *e, int op, const struct tok *at, struct pval a, struct pval b, 
 			cnt = 0 - b.v;
 		}
 		if (left)
-			return (struct pval){cnt >= 64 ? 0 : a.v << cnt, a.u};
+			return (struct pval){ cnt >= 64 ? 0 : a.v << cnt, a.u };
 		if (a.u || sa >= 0)
-			return (struct pval){cnt >= 64 ? 0 : a.v >> cnt, a.u};
-		return (struct pval){cnt >= 64 ? UINT64_MAX : ~(~a.v >> cnt), false};
+			return (struct pval){ cnt >= 64 ? 0 : a.v >> cnt, a.u };
+		return (struct pval){ cnt >= 64 ? UINT64_MAX : ~(~a.v >> cnt), false };
 	}
-	case '<': return (struct pval){u ? a.v < b.v : sa < sb, false};
-	case '>': return (struct pval){u ? a.v > b.v : sa > sb, false};
-	case OP_LE: return (struct pval){u ? a.v <= b.v : sa <= sb, false};
-	case OP_GE: return (struct pval){u ? a.v >= b.v : sa >= sb, false};
-	case OP_EQ: return (struct pval){a.v == b.v, false};
-	case OP_NE: return (struct pval){a.v != b.v, false};
-	case '&': return (struct pval){a.v & b.v, u};
-	case '^': return (struct pval){a.v ^ b.v, u};
-	case '|': return (struct pval){a.v | b.v, u};
-	default: return (struct pval){0, false};
+	case '<':
+		return (struct pval){ u ? a.v < b.v : sa < sb, false };
+	case '>':
+		return (struct pval){ u ? a.v > b.v : sa > sb, false };
+	case OP_LE:
+		return (struct pval){ u ? a.v <= b.v : sa <= sb, false };
+	case OP_GE:
+		return (struct pval){ u ? a.v >= b.v : sa >= sb, false };
+	case OP_EQ:
+		return (struct pval){ a.v == b.v, false };
+	case OP_NE:
+		return (struct pval){ a.v != b.v, false };
+	case '&':
+		return (struct pval){ a.v & b.v, u };
+	case '^':
+		return (struct pval){ a.v ^ b.v, u };
+	case '|':
+		return (struct pval){ a.v | b.v, u };
+	default:
+		return (struct pval){ 0, false };
 	}
 }
 
@@ -1910,10 +2021,10 @@ ev_binary(struct ev *e, int minprec, bool live)
 		e->i++;
 		if (op == OP_AND) {
 			struct pval r = ev_binary(e, prec + 1, live && l.v);
-			l = (struct pval){l.v && r.v, false};
+			l = (struct pval){ l.v && r.v, false };
 		} else if (op == OP_OR) {
 			struct pval r = ev_binary(e, prec + 1, live && !l.v);
-			l = (struct pval){l.v || r.v, false};
+			l = (struct pval){ l.v || r.v, false };
 		} else {
 			struct pval r = ev_binary(e, prec + 1, live);
 			l = binop(e, op, t, l, r, live);
@@ -1950,7 +2061,7 @@ static struct pval
 ev_comma(struct ev *e, bool live)
 {
 	struct pval v = ev_cond(e, live);
-	while (!e->err && e->i < e->n && tok_is(e->cpp, &e->t[e->i], ','))  {
+	while (!e->err && e->i < e->n && tok_is(e->cpp, &e->t[e->i], ',')) {
 		e->i++;
 		v = ev_cond(e, live);
 	}
@@ -1963,10 +2074,10 @@ evaluate(struct cpp *cpp, const struct tok *t, size_t n, const struct tok *dir)
 {
 	if (n == 0) {
 		pp_error(cpp, RC_E_PP_EXPR, dir->off, dir->len, "#%.*s with no expression",
-		         (int)dir->len, tok_text(cpp, dir));
+			 (int)dir->len, tok_text(cpp, dir));
 		return false;
 	}
-	struct ev e = {.cpp = cpp, .t = t, .n = n};
+	struct ev e = { .cpp = cpp, .t = t, .n = n };
 	struct pval v = ev_comma(&e, true);
 	if (!e.err && e.i < n) {
 		const struct tok *x = &t[e.i];
@@ -1975,7 +2086,8 @@ evaluate(struct cpp *cpp, const struct tok *t, size_t n, const struct tok *dir)
 			ev_error_plain(&e, x, "missing '(' in expression");
 		else if (op == ':')
 			ev_error_plain(&e, x, "':' without preceding '?'");
-		else if (x->kind == T_NUMBER || x->kind == T_CHAR || x->kind == T_IDENT || op == '(')
+		else if (x->kind == T_NUMBER || x->kind == T_CHAR || x->kind == T_IDENT ||
+			 op == '(')
 			ev_error(&e, x, "missing binary operator before token '", "'");
 		else
 			ev_error(&e, x, "token '", "' is not valid in preprocessor expressions");
@@ -1989,15 +2101,15 @@ eval_if(struct cpp *cpp, const struct tok *toks, size_t n, const struct tok *dir
 {
 	cpp->work = 0;
 	cpp->overflow = false;
-	struct tokvec view = {(struct tok *)toks, n, n}, e = {0};
-	struct expander ex = {.cpp = cpp, .base = &view};
+	struct tokvec view = { (struct tok *)toks, n, n }, e = { 0 };
+	struct expander ex = { .cpp = cpp, .base = &view };
 	struct tok t;
 	bool fb, ok = true;
 	static const char one[] = "1", zero[] = "0";
 	while (ok && expand_next(&ex, &t, &fb)) {
 		if (t.kind == T_IDENT && tok_eq(cpp, &t, "defined")) {
 			/* defined X, defined(X): the operand is not expanded. */
-			struct tok x = {.kind = T_EOF}, y;
+			struct tok x = { .kind = T_EOF }, y;
 			bool paren = false, got = raw_next(&ex, &x, false, &fb);
 			if (got && tok_is(cpp, &x, '(')) {
 				paren = true;
@@ -2005,14 +2117,14 @@ eval_if(struct cpp *cpp, const struct tok *toks, size_t n, const struct tok *dir
 			}
 			if (!got || x.kind != T_IDENT) {
 				pp_error(cpp, RC_E_PP_EXPR, t.off, src_len(&t),
-				         "operator 'defined' requires an identifier");
+					 "operator 'defined' requires an identifier");
 				ok = false;
 				break;
 			}
 			bool def = tok_macro(cpp, &x) != NULL;
 			if (paren && !(raw_next(&ex, &y, false, &fb) && tok_is(cpp, &y, ')'))) {
 				pp_error(cpp, RC_E_PP_EXPR, x.off, src_len(&x),
-				         "missing ')' after 'defined'");
+					 "missing ')' after 'defined'");
 				ok = false;
 				break;
 			}
@@ -2039,8 +2151,20 @@ eval_if(struct cpp *cpp, const struct tok *toks, size_t n, const struct tok *dir
 /* ---- directives ---- */
 
 enum {
-	D_NONE, D_DEFINE, D_UNDEF, D_INCLUDE, D_IF, D_IFDEF, D_IFNDEF, D_ELIF, D_ELSE, D_ENDIF,
-	D_LINE, D_ERROR, D_WARNING, D_PRAGMA,
+	D_NONE,
+	D_DEFINE,
+	D_UNDEF,
+	D_INCLUDE,
+	D_IF,
+	D_IFDEF,
+	D_IFNDEF,
+	D_ELIF,
+	D_ELSE,
+	D_ENDIF,
+	D_LINE,
+	D_ERROR,
+	D_WARNING,
+	D_PRAGMA,
 };
 
 static int
@@ -2050,10 +2174,11 @@ directive_id(const struct cpp *cpp, const struct tok *t)
 		const char *name;
 		int id;
 	} names[] = {
-		{"define", D_DEFINE}, {"undef", D_UNDEF}, {"include", D_INCLUDE}, {"if", D_IF},
-		{"ifdef", D_IFDEF}, {"ifndef", D_IFNDEF}, {"elif", D_ELIF}, {"else", D_ELSE},
-		{"endif", D_ENDIF}, {"line", D_LINE}, {"error", D_ERROR}, {"warning", D_WARNING},
-		{"pragma", D_PRAGMA},
+		{ "define", D_DEFINE }, { "undef", D_UNDEF }, { "include", D_INCLUDE },
+		{ "if", D_IF },         { "ifdef", D_IFDEF }, { "ifndef", D_IFNDEF },
+		{ "elif", D_ELIF },     { "else", D_ELSE },   { "endif", D_ENDIF },
+		{ "line", D_LINE },     { "error", D_ERROR }, { "warning", D_WARNING },
+		{ "pragma", D_PRAGMA },
 	};
 	if (t->kind != T_IDENT)
 		return D_NONE;
@@ -2076,8 +2201,11 @@ push_cond(struct cpp *cpp, uint8_t state, const struct tok *dir)
 		cpp->capconds = cpp->capconds ? cpp->capconds * 2 : 16;
 		cpp->conds = rc_xrealloc(cpp->conds, cpp->capconds * sizeof(*cpp->conds));
 	}
-	const char *dname = tok_eq(cpp, dir, "if") ? "if" : tok_eq(cpp, dir, "ifdef") ? "ifdef" : "ifndef";
-	cpp->conds[cpp->nconds++] = (struct cond){state, false, dname, loc_at(cpp, dir->off, dir->len)};
+	const char *dname = tok_eq(cpp, dir, "if")      ? "if"
+			    : tok_eq(cpp, dir, "ifdef") ? "ifdef"
+							: "ifndef";
+	cpp->conds[cpp->nconds++] =
+		(struct cond){ state, false, dname, loc_at(cpp, dir->off, dir->len) };
 	update_skipping(cpp);
 }
 
@@ -2087,7 +2215,8 @@ check_name(struct cpp *cpp, const struct tok *a, size_t n, const struct tok *dir
 {
 	if (n == 0) {
 		pp_error(cpp, RC_E_PP_DIRECTIVE, dir->off, dir->len,
-		         "no macro name given in #%.*s directive", (int)dir->len, tok_text(cpp, dir));
+			 "no macro name given in #%.*s directive", (int)dir->len,
+			 tok_text(cpp, dir));
 		return false;
 	}
 	if (a[0].kind != T_IDENT) {
@@ -2096,7 +2225,7 @@ check_name(struct cpp *cpp, const struct tok *a, size_t n, const struct tok *dir
 	}
 	if (tok_eq(cpp, &a[0], "defined")) {
 		pp_error(cpp, RC_E_PP_MACRO, a[0].off, a[0].len,
-		         "'defined' cannot be used as a macro name");
+			 "'defined' cannot be used as a macro name");
 		return false;
 	}
 	return true;
@@ -2122,7 +2251,7 @@ do_if(struct cpp *cpp, struct frame *f, int id, const struct tok *dir, const str
 			if (n == 3 && a[2].kind == T_IDENT)
 				guard = macro_get(cpp, tok_text(cpp, &a[2]), a[2].len);
 			else if (n == 5 && tok_is(cpp, &a[2], '(') && a[3].kind == T_IDENT &&
-			         tok_is(cpp, &a[4], ')'))
+				 tok_is(cpp, &a[4], ')'))
 				guard = macro_get(cpp, tok_text(cpp, &a[3]), a[3].len);
 		}
 		v = eval_if(cpp, a, n, dir);
@@ -2146,11 +2275,11 @@ do_if(struct cpp *cpp, struct frame *f, int id, const struct tok *dir, const str
 
 static void
 do_else(struct cpp *cpp, struct frame *f, int id, const struct tok *dir, const struct tok *a,
-        size_t n)
+	size_t n)
 {
 	if (cpp->nconds == f->cond_base) {
 		pp_error(cpp, RC_E_PP_CONDITIONAL, dir->off, dir->len, "#%.*s without #if",
-		         (int)dir->len, tok_text(cpp, dir));
+			 (int)dir->len, tok_text(cpp, dir));
 		return;
 	}
 	size_t top = cpp->nconds - 1;
@@ -2166,7 +2295,7 @@ do_else(struct cpp *cpp, struct frame *f, int id, const struct tok *dir, const s
 	}
 	if (c->seen_else) {
 		pp_error(cpp, RC_E_PP_CONDITIONAL, dir->off, dir->len, "#%.*s after #else",
-		         (int)dir->len, tok_text(cpp, dir));
+			 (int)dir->len, tok_text(cpp, dir));
 		return;
 	}
 	if (id == D_ELSE) {
@@ -2229,7 +2358,7 @@ pindex_find(const struct pindex *px, const struct tok *params, const char *s, si
 
 static bool
 same_definition(const struct macro *m, uint8_t kind, bool variadic, const struct tok *params,
-                size_t np, const struct tok *body, size_t nb)
+		size_t np, const struct tok *body, size_t nb)
 {
 	if (m->kind != kind || m->variadic != variadic || m->nparams != np || m->nbody != nb)
 		return false;
@@ -2255,15 +2384,15 @@ do_define(struct cpp *cpp, const struct tok *dir, const struct tok *a, size_t n)
 	const struct tok *name = &a[0];
 	size_t i = 1;
 	bool func = false, variadic = false;
-	struct tokvec params = {0}, body = {0};
-	struct pindex px = {0};
+	struct tokvec params = { 0 }, body = { 0 };
+	struct pindex px = { 0 };
 	if (i < n && tok_is(cpp, &a[i], '(') && !(a[i].flags & F_SPACE)) {
 		func = true;
 		i++;
 		for (;;) {
 			if (i >= n) {
 				pp_error(cpp, RC_E_PP_MACRO, a[n - 1].off, a[n - 1].len,
-				         "missing ')' in macro parameter list");
+					 "missing ')' in macro parameter list");
 				goto out;
 			}
 			const struct tok *p = &a[i];
@@ -2274,8 +2403,8 @@ do_define(struct cpp *cpp, const struct tok *dir, const struct tok *a, size_t n)
 			struct tok pt = *p;
 			if (p->kind == T_IDENT) {
 				if (tok_eq(cpp, p, "__VA_ARGS__")) {
-					tok_error(cpp, RC_E_PP_MACRO, p,
-					          "'", "' can not be used as a parameter name");
+					tok_error(cpp, RC_E_PP_MACRO, p, "'",
+						  "' can not be used as a parameter name");
 					goto out;
 				}
 				pt.s = tok_text(cpp, p);
@@ -2290,17 +2419,19 @@ do_define(struct cpp *cpp, const struct tok *dir, const struct tok *a, size_t n)
 				variadic = true;
 				i++;
 			} else {
-				tok_error(cpp, RC_E_PP_MACRO, p, "expected parameter name, found '", "'");
+				tok_error(cpp, RC_E_PP_MACRO, p, "expected parameter name, found '",
+					  "'");
 				goto out;
 			}
 			if (params.n >= MAX_PARAMS) {
-				tok_error(cpp, RC_E_PP_MACRO, p, "too many macro parameters at '", "'");
+				tok_error(cpp, RC_E_PP_MACRO, p, "too many macro parameters at '",
+					  "'");
 				goto out;
 			}
 			tv_push(&params, &pt);
 			if (i >= n) {
 				pp_error(cpp, RC_E_PP_MACRO, a[n - 1].off, a[n - 1].len,
-				         "missing ')' in macro parameter list");
+					 "missing ')' in macro parameter list");
 				goto out;
 			}
 			if (tok_is(cpp, &a[i], ')')) {
@@ -2308,18 +2439,21 @@ do_define(struct cpp *cpp, const struct tok *dir, const struct tok *a, size_t n)
 				break;
 			}
 			if (variadic) {
-				tok_error(cpp, RC_E_PP_MACRO, &a[i], "expected ')' after '...', found '", "'");
+				tok_error(cpp, RC_E_PP_MACRO, &a[i],
+					  "expected ')' after '...', found '", "'");
 				goto out;
 			}
 			if (!tok_is(cpp, &a[i], ',')) {
-				tok_error(cpp, RC_E_PP_MACRO, &a[i], "expected ',' or ')', found '", "'");
+				tok_error(cpp, RC_E_PP_MACRO, &a[i], "expected ',' or ')', found '",
+					  "'");
 				goto out;
 			}
 			i++;
 		}
 		uint32_t dup = pindex_build(&px, params.v, params.n);
 		if (dup != UINT32_MAX) {
-			tok_error(cpp, RC_E_PP_MACRO, &params.v[dup], "duplicate macro parameter '", "'");
+			tok_error(cpp, RC_E_PP_MACRO, &params.v[dup], "duplicate macro parameter '",
+				  "'");
 			goto out;
 		}
 	}
@@ -2329,11 +2463,12 @@ do_define(struct cpp *cpp, const struct tok *dir, const struct tok *a, size_t n)
 		struct tok b = a[j];
 		if (func && tok_is(cpp, &b, '#')) {
 			uint32_t k = j + 1 < n && a[j + 1].kind == T_IDENT
-			                 ? pindex_find(&px, params.v, tok_text(cpp, &a[j + 1]), a[j + 1].len)
-			                 : UINT32_MAX;
+					     ? pindex_find(&px, params.v, tok_text(cpp, &a[j + 1]),
+							   a[j + 1].len)
+					     : UINT32_MAX;
 			if (k == UINT32_MAX) {
 				pp_error(cpp, RC_E_PP_MACRO, b.off, b.len,
-				         "'#' is not followed by a macro parameter");
+					 "'#' is not followed by a macro parameter");
 				goto out;
 			}
 			b = a[j + 1];
@@ -2347,7 +2482,7 @@ do_define(struct cpp *cpp, const struct tok *dir, const struct tok *a, size_t n)
 		if (b.kind == T_PUNCT && tok_eq(cpp, &b, "##")) {
 			if (body.n == 0 || j + 1 == n) {
 				pp_error(cpp, RC_E_PP_MACRO, b.off, b.len,
-				         "'##' cannot appear at either end of a macro expansion");
+					 "'##' cannot appear at either end of a macro expansion");
 				goto out;
 			}
 			body.v[body.n - 1].flags |= F_PASTE;
@@ -2394,7 +2529,8 @@ do_define(struct cpp *cpp, const struct tok *dir, const struct tok *a, size_t n)
 	struct macro *m = macro_get(cpp, tok_text(cpp, name), name->len);
 	uint8_t kind = func ? M_FUNC : M_OBJ;
 	if (m->defined && !same_definition(m, kind, variadic, params.v, params.n, body.v, body.n)) {
-		pp_warning(cpp, RC_W_PP_REDEFINED, name->off, src_len(name), "'%s' redefined", m->name);
+		pp_warning(cpp, RC_W_PP_REDEFINED, name->off, src_len(name), "'%s' redefined",
+			   m->name);
 		if (m->loc.file)
 			rc_note(cpp->d, m->loc, "previous definition is here");
 	}
@@ -2482,12 +2618,11 @@ rc_cpp_find_file(const struct rc_cpp_opts *o, const char *from, const char *name
 static void run_file(struct cpp *cpp, struct frame *f, const char *flags);
 
 static void
-do_include(struct cpp *cpp, struct frame *f, const struct tok *dir, const struct tok *a,
-           size_t n)
+do_include(struct cpp *cpp, struct frame *f, const struct tok *dir, const struct tok *a, size_t n)
 {
 	if (n == 0) {
 		pp_error(cpp, RC_E_PP_DIRECTIVE, dir->off, dir->len,
-		         "#include expects \"FILENAME\" or <FILENAME>");
+			 "#include expects \"FILENAME\" or <FILENAME>");
 		return;
 	}
 	char *name = NULL;
@@ -2509,7 +2644,7 @@ do_include(struct cpp *cpp, struct frame *f, const struct tok *dir, const struct
 		}
 	} else {
 		/* #include MACRO: the expansion must be "name" or <name>. */
-		struct tokvec x = {0};
+		struct tokvec x = { 0 };
 		cpp->work = 0;
 		cpp->overflow = false;
 		expand_list(cpp, a, n, &x);
@@ -2535,7 +2670,8 @@ do_include(struct cpp *cpp, struct frame *f, const struct tok *dir, const struct
 		scratch_reset(cpp);
 	}
 	if (!name) {
-		pp_error(cpp, RC_E_PP_DIRECTIVE, off, len, "#include expects \"FILENAME\" or <FILENAME>");
+		pp_error(cpp, RC_E_PP_DIRECTIVE, off, len,
+			 "#include expects \"FILENAME\" or <FILENAME>");
 		return;
 	}
 	if (!name[0]) {
@@ -2547,11 +2683,11 @@ do_include(struct cpp *cpp, struct frame *f, const struct tok *dir, const struct
 		/* Fatal: after a cycle, every level would go on including (exponentially). */
 		if (f->depth >= MAX_INCLUDE_DEPTH)
 			pp_error(cpp, RC_E_PP_RECURSION, off, len,
-			         "#include nested more than %d levels deep (an include cycle?)",
-			         MAX_INCLUDE_DEPTH);
+				 "#include nested more than %d levels deep (an include cycle?)",
+				 MAX_INCLUDE_DEPTH);
 		else
 			pp_error(cpp, RC_E_PP_RECURSION, off, len, "more than %d files included",
-			         MAX_INCLUDES);
+				 MAX_INCLUDES);
 		cpp->fatal = true;
 		free(name);
 		return;
@@ -2590,8 +2726,14 @@ do_include(struct cpp *cpp, struct frame *f, const struct tok *dir, const struct
 	rec->in_deps = true;
 
 	struct frame child = {
-		.path = ipath, .presumed = ipath, .text = text, .len = tlen, .line = 1,
-		.depth = f->depth + 1, .cond_base = cpp->nconds, .rec = rec,
+		.path = ipath,
+		.presumed = ipath,
+		.text = text,
+		.len = tlen,
+		.line = 1,
+		.depth = f->depth + 1,
+		.cond_base = cpp->nconds,
+		.rec = rec,
 	};
 	run_file(cpp, &child, " 1");
 	free(text);
@@ -2603,7 +2745,7 @@ do_include(struct cpp *cpp, struct frame *f, const struct tok *dir, const struct
 static void
 do_line(struct cpp *cpp, struct frame *f, const struct tok *dir, const struct tok *a, size_t n)
 {
-	struct tokvec x = {0};
+	struct tokvec x = { 0 };
 	const struct tok *t = a;
 	if (!(n && a[0].kind == T_NUMBER)) {
 		cpp->work = 0;
@@ -2623,17 +2765,18 @@ do_line(struct cpp *cpp, struct frame *f, const struct tok *dir, const struct to
 	}
 	if (!ok) {
 		if (n)
-			tok_error(cpp, RC_E_PP_DIRECTIVE, &t[0],
-			          "'", "' after #line is not a positive integer below 2^31");
+			tok_error(cpp, RC_E_PP_DIRECTIVE, &t[0], "'",
+				  "' after #line is not a positive integer below 2^31");
 		else
 			pp_error(cpp, RC_E_PP_DIRECTIVE, dir->off, dir->len,
-			         "#line expects a line number");
+				 "#line expects a line number");
 		goto out;
 	}
 	const char *file = f->presumed;
 	if (n > 1) {
 		const char *s = tok_text(cpp, &t[1]);
-		if (t[1].kind != T_STRING || s[0] != '"' || t[1].len < 2 || s[t[1].len - 1] != '"') {
+		if (t[1].kind != T_STRING || s[0] != '"' || t[1].len < 2 ||
+		    s[t[1].len - 1] != '"') {
 			tok_error(cpp, RC_E_PP_DIRECTIVE, &t[1], "invalid filename '", "'");
 			goto out;
 		}
@@ -2708,10 +2851,14 @@ process_directive(struct cpp *cpp, struct frame *f, size_t hash)
 	size_t n = dt->n - 1;
 	int id = directive_id(cpp, dir);
 	switch (id) {
-	case D_IF: case D_IFDEF: case D_IFNDEF:
+	case D_IF:
+	case D_IFDEF:
+	case D_IFNDEF:
 		do_if(cpp, f, id, dir, a, n);
 		return;
-	case D_ELIF: case D_ELSE: case D_ENDIF:
+	case D_ELIF:
+	case D_ELSE:
+	case D_ENDIF:
 		do_else(cpp, f, id, dir, a, n);
 		return;
 	default:
@@ -2722,13 +2869,27 @@ process_directive(struct cpp *cpp, struct frame *f, size_t hash)
 	if (f->mi != MI_IN)
 		f->mi = MI_NONE;
 	switch (id) {
-	case D_DEFINE: do_define(cpp, dir, a, n); return;
-	case D_UNDEF: do_undef(cpp, dir, a, n); return;
-	case D_INCLUDE: do_include(cpp, f, dir, a, n); return;
-	case D_LINE: do_line(cpp, f, dir, a, n); return;
-	case D_ERROR: case D_WARNING: do_diagnostic(cpp, id, dir); return;
-	case D_PRAGMA: do_pragma(cpp, f, a, n); return;
-	default: break;
+	case D_DEFINE:
+		do_define(cpp, dir, a, n);
+		return;
+	case D_UNDEF:
+		do_undef(cpp, dir, a, n);
+		return;
+	case D_INCLUDE:
+		do_include(cpp, f, dir, a, n);
+		return;
+	case D_LINE:
+		do_line(cpp, f, dir, a, n);
+		return;
+	case D_ERROR:
+	case D_WARNING:
+		do_diagnostic(cpp, id, dir);
+		return;
+	case D_PRAGMA:
+		do_pragma(cpp, f, a, n);
+		return;
+	default:
+		break;
 	}
 	if (dir->kind == T_NUMBER)
 		do_line(cpp, f, dir, dt->v, dt->n);
@@ -2749,7 +2910,7 @@ run_file(struct cpp *cpp, struct frame *f, const char *flags)
 	while (!cpp->d->stopped && !cpp->fatal) {
 		if (cpp->out.len > MAX_OUTPUT) {
 			pp_error_loc(cpp, RC_E_PP_RECURSION, loc_at(cpp, 0, 0),
-			             "preprocessor output larger than %zu MiB", MAX_OUTPUT >> 20);
+				     "preprocessor output larger than %zu MiB", MAX_OUTPUT >> 20);
 			cpp->fatal = true;
 			break;
 		}
@@ -2774,7 +2935,8 @@ run_file(struct cpp *cpp, struct frame *f, const char *flags)
 		if (!needs_expansion(cpp, s, n)) {
 			rc_sb_append(&cpp->out, s, n);
 			rc_sb_putc(&cpp->out, '\n');
-			cpp->out_line += 1 + (int64_t)(f->line - cpp->unit_line > 1 ? count_nl(s, n) : 0);
+			cpp->out_line +=
+				1 + (int64_t)(f->line - cpp->unit_line > 1 ? count_nl(s, n) : 0);
 		} else {
 			expand_text(cpp, f);
 		}
@@ -2783,7 +2945,8 @@ run_file(struct cpp *cpp, struct frame *f, const char *flags)
 	while (cpp->nconds > f->cond_base) {
 		struct cond *c = &cpp->conds[--cpp->nconds];
 		if (!cpp->d->stopped && !cpp->fatal)
-			pp_error_loc(cpp, RC_E_PP_CONDITIONAL, c->loc, "unterminated #%s", c->dname);
+			pp_error_loc(cpp, RC_E_PP_CONDITIONAL, c->loc, "unterminated #%s",
+				     c->dname);
 	}
 	update_skipping(cpp);
 	if (f->mi == MI_AFTER && f->rec)
@@ -2810,7 +2973,7 @@ define_option(struct cpp *cpp, const char *def, bool undef)
 	struct tokvec *dt = &cpp->dtoks;
 	dt->n = 0;
 	tokenize(cpp, 0, cpp->unit.len, dt);
-	struct tok dir = {.s = undef ? "undef" : "define", .len = undef ? 5 : 6, .kind = T_IDENT};
+	struct tok dir = { .s = undef ? "undef" : "define", .len = undef ? 5 : 6, .kind = T_IDENT };
 	if (undef)
 		do_undef(cpp, &dir, dt->v, dt->n);
 	else
@@ -2821,7 +2984,7 @@ define_option(struct cpp *cpp, const char *def, bool undef)
 static void
 predefine(struct cpp *cpp, const struct rc_cpp_opts *o)
 {
-	static const char *const builtin[] = {"__RIDL__=1", "__midl=501"};
+	static const char *const builtin[] = { "__RIDL__=1", "__midl=501" };
 	for (size_t i = 0; i < RC_ARRAY_SIZE(builtin); i++)
 		define_option(cpp, builtin[i], false);
 	struct macro *m = macro_get(cpp, "__FILE__", 8);
@@ -2839,8 +3002,8 @@ predefine(struct cpp *cpp, const struct rc_cpp_opts *o)
 }
 
 static unsigned
-run(struct rc_diag *d, const struct rc_cpp_opts *o, const char *name, const char *text,
-    size_t len, const struct stat *st, char **ret_text, size_t *ret_len, struct rc_vec *deps)
+run(struct rc_diag *d, const struct rc_cpp_opts *o, const char *name, const char *text, size_t len,
+    const struct stat *st, char **ret_text, size_t *ret_len, struct rc_vec *deps)
 {
 	struct cpp *cpp = rc_xcalloc(1, sizeof(*cpp));
 	cpp->d = d;
@@ -2853,7 +3016,7 @@ run(struct rc_diag *d, const struct rc_cpp_opts *o, const char *name, const char
 	rc_diag_set_source(d, iname, text, len);
 	if (deps)
 		rc_vec_push(deps, rc_xstrdup(iname));
-	struct frame f = {.path = iname, .presumed = iname, .text = text, .len = len, .line = 1};
+	struct frame f = { .path = iname, .presumed = iname, .text = text, .len = len, .line = 1 };
 	if (st) {
 		f.rec = file_rec_get(cpp, st);
 		f.rec->in_deps = true;
@@ -2887,16 +3050,15 @@ run(struct rc_diag *d, const struct rc_cpp_opts *o, const char *name, const char
 }
 
 unsigned
-rc_cpp_run_text(struct rc_diag *d, const struct rc_cpp_opts *o, const char *name,
-                const char *text, size_t len, char **ret_text, size_t *ret_len,
-                struct rc_vec *deps)
+rc_cpp_run_text(struct rc_diag *d, const struct rc_cpp_opts *o, const char *name, const char *text,
+		size_t len, char **ret_text, size_t *ret_len, struct rc_vec *deps)
 {
 	return run(d, o, name, text, len, NULL, ret_text, ret_len, deps);
 }
 
 unsigned
 rc_cpp_run(struct rc_diag *d, const struct rc_cpp_opts *o, const char *path, char **ret_text,
-           size_t *ret_len, struct rc_vec *deps)
+	   size_t *ret_len, struct rc_vec *deps)
 {
 	char *text = NULL;
 	size_t len = 0;

@@ -4,10 +4,19 @@
  * its own (as widl carries wpp) because spawning an external cpp for the file and every file it
  * imports would cost more than the whole compilation.
  *
- * Output is plain text with GCC-style line markers ("# 12 \"file.idl\"\n") so the lexer maps
- * every token back to its original file, line and column. Lines without macro expansion are
- * copied unchanged, so columns stay exact. Directives other than the conditional, define and
- * include families are kept in the output for the parser (#pragma) and the rest are dropped.
+ * Output is plain text with GCC-style line markers ("# 12 \"file.idl\"\n", then " 1" when
+ * entering an #include and " 2" when returning; '"' and '\\' in the name escaped) so the lexer
+ * maps every token back to its original file, line and column. Lines without macro expansion
+ * are copied unchanged (comments become spaces of the same width), so columns stay exact; an
+ * expansion replaces its invocation in place. #pragma lines are passed to the parser as written
+ * (except #pragma once); the other directives are consumed.
+ *
+ * Predefined: __RIDL__ (1), __midl (501, as MIDL), __FILE__, __LINE__; then the -D options in
+ * order, then the -U options. __WIDL__ is not defined.
+ *
+ * Limits, each reported as an error: 1 MiB of work per macro invocation ("macro expansion too
+ * large"), #include nesting 200 deep (E_PP_RECURSION, which ends the run), 65536 files read
+ * per run, 2 GiB per file, 1 GiB of output.
  *
  * Ownership: rc_cpp_run() returns a malloc'd buffer the caller frees.
  */
@@ -39,7 +48,8 @@ unsigned rc_cpp_run_text(struct rc_diag *d, const struct rc_cpp_opts *o, const c
                          struct rc_vec *deps);
 
 /* Finds an include/import file: the directory of 'from' first (unless from is NULL), then each
- * -I directory. Returns a malloc'd path or NULL. */
+ * -I directory. Only regular files match. Returns a malloc'd path (the directory joined with
+ * name) or NULL. */
 char *rc_cpp_find_file(const struct rc_cpp_opts *o, const char *from, const char *name);
 
 #endif

@@ -615,7 +615,11 @@ emit_named(struct emitter *e, struct rc_out *o, struct rc_type *t)
 	}
 	switch (d->kind) {
 	case TK_STRUCT: case TK_UNION: case TK_ENCAP_UNION: case TK_ENUM:
-		if (!d->name) {
+		/* C has no forward declaration of an enum ("typedef enum E E;" before E's body is
+		 * common in WinRT IDL): the first reference writes the definition. Its values are
+		 * numbers, so it depends on nothing declared later. */
+		if (!d->name || (d->kind == TK_ENUM && (d->flags & RC_TF_DEFINED) && d->file == e->ctx->main &&
+		                 !set_has(&e->written, d))) {
 			emit_spec(e, o, d);
 			return;
 		}
@@ -736,7 +740,7 @@ emit_type_stmt(struct emitter *e, struct rc_out *o, struct rc_stmt *s)
 	if (is_aggregate(t) && (t->flags & RC_TF_DEFINED)) {
 		/* "struct { ... };" declares nothing (C warns); an anonymous enum still declares its
 		 * enumerators. */
-		if (!t->name && t->kind != TK_ENUM)
+		if ((!t->name && t->kind != TK_ENUM) || set_has(&e->written, t))
 			return;
 		emit_spec(e, o, t);
 		rc_out_puts(o, ";");
@@ -867,17 +871,23 @@ proc_is_async(struct rc_type *iface, struct rc_var *proc)
 	       iface->is_acf_async;
 }
 
-/* Is p an explicit binding handle (handle_t, a [handle] type or a context handle)? */
+/* Is p an explicit binding handle: handle_t, a [handle] type, or an [in] context handle (also
+ * passed by pointer)? */
 static bool
 is_binding_param(struct rc_var *p)
 {
 	if (!p || !p->type)
 		return false;
-	if (rc_attr_has(p->attrs, RC_A_CONTEXT_HANDLE) || rc_type_find_attr(p->type, RC_A_CONTEXT_HANDLE) ||
-	    rc_type_find_attr(p->type, RC_A_HANDLE))
+	struct rc_type *t = p->type;
+	struct rc_type *u = rc_type_unalias(t);
+	if (u && u->kind == TK_BASE && u->base == RC_B_HANDLE)
 		return true;
-	struct rc_type *u = rc_type_unalias(p->type);
-	return u && u->kind == TK_BASE && u->base == RC_B_HANDLE;
+	if (t->kind == TK_POINTER && t->ref)
+		t = t->ref;
+	if (rc_type_find_attr(t, RC_A_HANDLE))
+		return true;
+	bool in = rc_attr_has(p->attrs, RC_A_IN) || !rc_attr_has(p->attrs, RC_A_OUT);
+	return in && (rc_attr_has(p->attrs, RC_A_CONTEXT_HANDLE) || rc_type_find_attr(t, RC_A_CONTEXT_HANDLE));
 }
 
 /* [explicit_handle] (ACF) gives every procedure without a binding handle a first parameter
@@ -887,6 +897,8 @@ needs_idl_handle(struct rc_type *iface, struct rc_var *proc)
 {
 	if (!rc_attr_has(iface->attrs, RC_A_EXPLICIT_HANDLE) && !rc_attr_has(proc->attrs, RC_A_EXPLICIT_HANDLE))
 		return false;
+	if (rc_attr_has(proc->attrs, RC_A_CALLBACK))
+		return false; /* a callback runs inside the call that reached the server */
 	struct rc_type *f = proc->type;
 	return !(f && f->nfields && is_binding_param(f->fields[0]));
 }
@@ -1020,7 +1032,7 @@ emit_com_interface(struct emitter *e, struct rc_out *o, struct joiner *j, struct
 	unsigned nmethods = 0;
 	for (unsigned i = 0; i < n; i++)
 		for (struct rc_stmt *s = chain[i]->body; s; s = s->next)
-			if (s->kind == ST_FUNC && s->var)
+			if (s->kind == ST_FUNC && s->var && !rc_attr_has(s->var->attrs, RC_A_CALL_AS))
 				nmethods++;
 
 	item_begin(&it, o);
@@ -1032,7 +1044,9 @@ emit_com_interface(struct emitter *e, struct rc_out *o, struct joiner *j, struct
 		rc_out_indent(&it.o);
 		for (unsigned i = n; i-- > 0;) {
 			for (struct rc_stmt *s = chain[i]->body; s; s = s->next) {
-				if (s->kind != ST_FUNC || !s->var)
+				/* A [call_as] method is the remote form of a [local] one: both
+				 * share one vtable slot, which the local form describes. */
+				if (s->kind != ST_FUNC || !s->var || rc_attr_has(s->var->attrs, RC_A_CALL_AS))
 					continue;
 				const char *decl = rc_arena_printf(&e->ctx->arena, "(*%s)", method_cname(e, s->var));
 				emit_proc(e, &it.o, s->var, decl, &this_param, 1, false);
@@ -1178,7 +1192,7 @@ emit_stmt(struct emitter *e, struct rc_out *o, struct joiner *j, struct rc_stmt 
 		emit_body(e, o, j, s->type->body, PL_MODULE);
 		break;
 	case ST_RUNTIMECLASS:
-		if (s->type)
+		if (s->type && (s->type->flags & RC_TF_DEFINED))
 			comment_item(o, j, "runtimeclass", qualified_name(s->type), NULL);
 		break;
 	case ST_DELEGATE:
@@ -1186,7 +1200,7 @@ emit_stmt(struct emitter *e, struct rc_out *o, struct joiner *j, struct rc_stmt 
 			comment_item(o, j, "delegate", qualified_name(s->type), generic_suffix(e, s->type));
 		break;
 	case ST_APICONTRACT:
-		if (s->type)
+		if (s->type && (s->type->flags & RC_TF_DEFINED))
 			comment_item(o, j, "apicontract", qualified_name(s->type), NULL);
 		break;
 	case ST_NAMESPACE: {

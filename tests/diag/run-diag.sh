@@ -5,7 +5,7 @@
 #   run-diag.sh RIDL DIAG_DIR        (RIDL_UPDATE_GOLDEN=1 rewrites expected.txt)
 # Output is TAP.
 set -u
-ridl=$1
+ridl=$(realpath "$1")
 dir=$2
 cd "$dir" || exit 1
 expected=expected.txt

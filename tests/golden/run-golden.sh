@@ -1,0 +1,105 @@
+#!/bin/bash
+# Golden tests of the compiler's output: every FILE.idl here (with FILE.acf when present) is
+# compiled by the ridl under test and the result compared with the expected files beside it:
+#
+#   FILE.h.expected      the generated header (always)
+#   FILE.ast.expected    ridl --dump=ast FILE.idl   (only when the expected file exists)
+#   FILE.types.expected  ridl --dump=types FILE.idl (only when the expected file exists)
+#
+# Each generated header must also compile as C11 and as C++ against the runtime headers.
+#
+# Usage: run-golden.sh RIDL SRCDIR
+# With RIDL_UPDATE_GOLDEN=1 in the environment the expected files are rewritten instead (touch
+# an empty FILE.ast.expected or FILE.types.expected to start checking a dump); review the diff
+# by eye before committing it: the expected files are the specification.
+set -u
+
+if [ $# -ne 2 ]; then
+	echo "usage: $0 RIDL SRCDIR" >&2
+	exit 2
+fi
+ridl=$1
+srcdir=$(cd "$2" && pwd)
+runtime_inc=$srcdir/../../runtime/include/ridl
+update=${RIDL_UPDATE_GOLDEN:-0}
+cc=${CC:-cc}
+cxx=${CXX:-c++}
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/ridl-golden.XXXXXX") || exit 2
+trap 'rm -rf "$tmp"' EXIT
+
+failures=0
+fail() {
+	echo "FAIL: $*"
+	failures=$((failures + 1))
+}
+
+# compare NAME ACTUAL EXPECTED
+compare() {
+	if [ "$update" = 1 ]; then
+		if ! cmp -s "$2" "$3"; then
+			cp "$2" "$3"
+			echo "updated: $(basename "$3")"
+		fi
+	elif [ ! -f "$3" ]; then
+		fail "$1: $(basename "$3") is missing (run with RIDL_UPDATE_GOLDEN=1 to create it)"
+	elif ! diff -u --label "$(basename "$3")" --label "generated" "$3" "$2"; then
+		fail "$1: output differs from $(basename "$3")"
+	fi
+}
+
+have_cxx=1
+if ! command -v "$cxx" >/dev/null 2>&1; then
+	echo "note: $cxx not found, headers are not compiled as C++"
+	have_cxx=0
+fi
+
+shopt -s nullglob
+inputs=("$srcdir"/*.idl)
+if [ ${#inputs[@]} -eq 0 ]; then
+	echo "no .idl files in $srcdir" >&2
+	exit 2
+fi
+
+for idl in "${inputs[@]}"; do
+	name=$(basename "$idl" .idl)
+
+	if ! "$ridl" --out "$tmp" "$idl" >"$tmp/$name.stderr" 2>&1; then
+		fail "$name: ridl failed:"
+		cat "$tmp/$name.stderr"
+		continue
+	fi
+	compare "$name" "$tmp/$name.h" "$srcdir/$name.h.expected"
+
+	for dump in ast types; do
+		expected=$srcdir/$name.$dump.expected
+		[ -f "$expected" ] || continue
+		if ! "$ridl" --dump="$dump" "$idl" >"$tmp/$name.$dump" 2>"$tmp/$name.$dump.stderr"; then
+			fail "$name: ridl --dump=$dump failed:"
+			cat "$tmp/$name.$dump.stderr"
+			continue
+		fi
+		compare "$name" "$tmp/$name.$dump" "$expected"
+	done
+done
+
+# Compile the headers only once all exist: one may include another (import).
+for idl in "${inputs[@]}"; do
+	name=$(basename "$idl" .idl)
+	h=$tmp/$name.h
+	[ -f "$h" ] || continue
+	if ! "$cc" -std=c11 -Wall -Wextra -Werror -pedantic -fsyntax-only -I "$tmp" -I "$runtime_inc" -x c "$h"; then
+		fail "$name.h does not compile as C11"
+	fi
+	if [ $have_cxx = 1 ] &&
+	   ! "$cxx" -fsyntax-only -Wall -Werror -I "$tmp" -I "$runtime_inc" -x c++ "$h"; then
+		fail "$name.h does not compile as C++"
+	fi
+done
+
+if [ $failures -ne 0 ]; then
+	echo "$failures golden check(s) failed"
+	exit 1
+fi
+echo "all golden checks passed (${#inputs[@]} inputs)"
+exit 0
