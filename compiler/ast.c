@@ -320,7 +320,7 @@ spell(struct rc_strbuf *sb, struct rc_type *t, unsigned depth)
 		break;
 	case TK_POINTER:
 		spell(sb, t->ref, depth + 1);
-		rc_sb_puts(sb, " *");
+		rc_sb_puts(sb, sb->len && sb->buf[sb->len - 1] == '*' ? "*" : " *");
 		break;
 	case TK_ARRAY:
 		spell(sb, t->ref, depth + 1);

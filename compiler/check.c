@@ -393,14 +393,24 @@ check_member(struct checker *c, struct rc_var *v, struct rc_var **scope, unsigne
 	if (!str)
 		str = rc_type_find_attr(v->type, RC_A_STRING);
 	if (str) {
-		struct rc_type *e = t;
-		if (e->kind == TK_POINTER || e->kind == TK_ARRAY) {
-			e = strip(e->ref);
-			/* [string] on a pointer to a string typedef or to an array of chars */
-			if (e && (e->kind == TK_POINTER || e->kind == TK_ARRAY) && rc_type_find_attr(e, RC_A_STRING))
-				e = NULL;
+		/* [string] applies to the innermost pointer or array: [out, string] char **p is a
+		 * reference to a string pointer. */
+		struct rc_type *in = t, *e = NULL;
+		unsigned guard = 0;
+		while ((in->kind == TK_POINTER || in->kind == TK_ARRAY) && guard++ < 64) {
+			struct rc_type *next = strip(in->ref);
+			if (next && (next->kind == TK_POINTER || next->kind == TK_ARRAY) &&
+			    !rc_type_find_attr(in->ref, RC_A_STRING)) {
+				in = next;
+				continue;
+			}
+			e = next;
+			if (next && (next->kind == TK_POINTER || next->kind == TK_ARRAY))
+				e = NULL; /* a pointer to a [string] typedef */
+			break;
 		}
-		if (e && !(t->kind == TK_POINTER || t->kind == TK_ARRAY ? rc_type_is_char(e) : false)) {
+		bool ok = in->kind != TK_POINTER && in->kind != TK_ARRAY ? false : (!e || rc_type_is_char(e));
+		if (!ok) {
 			rc_error(d, RC_E_STRING_TYPE, str->loc, "[string] on '%s' of type '%s': it needs an array of or pointer to char, byte or wchar_t",
 			         v->name ? v->name : "?", rc_type_spelling(c->ctx, v->type));
 			error(c);

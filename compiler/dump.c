@@ -50,14 +50,22 @@ static const char *
 op_name(int op, char buf[2])
 {
 	switch (op) {
-	case RC_OP_SHL: return "<<";
-	case RC_OP_SHR: return ">>";
-	case RC_OP_LE: return "<=";
-	case RC_OP_GE: return ">=";
-	case RC_OP_EQ: return "==";
-	case RC_OP_NE: return "!=";
-	case RC_OP_ANDAND: return "&&";
-	case RC_OP_OROR: return "||";
+	case RC_OP_SHL:
+		return "<<";
+	case RC_OP_SHR:
+		return ">>";
+	case RC_OP_LE:
+		return "<=";
+	case RC_OP_GE:
+		return ">=";
+	case RC_OP_EQ:
+		return "==";
+	case RC_OP_NE:
+		return "!=";
+	case RC_OP_ANDAND:
+		return "&&";
+	case RC_OP_OROR:
+		return "||";
 	default:
 		buf[0] = op > 32 && op < 127 ? (char)op : '?';
 		buf[1] = '\0';
@@ -128,7 +136,9 @@ ast_expr(struct dumper *d, const char *label, struct rc_expr *e)
 		return;
 	}
 	switch (e->kind) {
-	case EX_EMPTY: node(d, label, "empty"); break;
+	case EX_EMPTY:
+		node(d, label, "empty");
+		break;
 	case EX_INT:
 		node(d, label, "int ");
 		if (e->str)
@@ -136,34 +146,73 @@ ast_expr(struct dumper *d, const char *label, struct rc_expr *e)
 		else
 			rc_out_printf(d->o, "%" PRIu64, e->ival);
 		break;
-	case EX_FLOAT: node(d, label, "float "); rc_out_puts(d->o, e->str ? e->str : "?"); break;
+	case EX_FLOAT:
+		node(d, label, "float ");
+		rc_out_puts(d->o, e->str ? e->str : "?");
+		break;
 	case EX_STRING:
 		node(d, label, e->wide ? "wstring " : "string ");
 		rc_out_printf(d->o, "%s\"%s\"", e->wide ? "L" : "", e->str ? e->str : "");
 		break;
-	case EX_CHAR: node(d, label, e->wide ? "wchar " : "char "); rc_out_printf(d->o, "%" PRIu64, e->ival); break;
-	case EX_IDENT: node(d, label, "ident "); rc_out_puts(d->o, e->str ? e->str : "?"); break;
-	case EX_TRUE: node(d, label, "TRUE"); break;
-	case EX_FALSE: node(d, label, "FALSE"); break;
-	case EX_NULL: node(d, label, "NULL"); break;
-	case EX_UUID: node(d, label, "uuid "); rc_out_puts(d->o, e->str ? e->str : "?"); break;
+	case EX_CHAR:
+		node(d, label, e->wide ? "wchar " : "char ");
+		rc_out_printf(d->o, "%" PRIu64, e->ival);
+		break;
+	case EX_IDENT:
+		node(d, label, "ident ");
+		rc_out_puts(d->o, e->str ? e->str : "?");
+		break;
+	case EX_TRUE:
+		node(d, label, "TRUE");
+		break;
+	case EX_FALSE:
+		node(d, label, "FALSE");
+		break;
+	case EX_NULL:
+		node(d, label, "NULL");
+		break;
+	case EX_UUID:
+		node(d, label, "uuid ");
+		rc_out_puts(d->o, e->str ? e->str : "?");
+		break;
 	case EX_TYPE:
 		node(d, label, "type-arg");
 		if (e->str)
 			rc_out_printf(d->o, " %s", e->str);
 		break;
-	case EX_UNARY: node(d, label, "unary "); rc_out_puts(d->o, op_name(e->op, buf)); break;
-	case EX_BINARY: node(d, label, "binary "); rc_out_puts(d->o, op_name(e->op, buf)); break;
-	case EX_COND: node(d, label, "cond"); break;
-	case EX_CAST: node(d, label, "cast"); break;
-	case EX_SIZEOF: node(d, label, "sizeof"); break;
-	case EX_MEMBER: node(d, label, "member ."); rc_out_puts(d->o, e->str ? e->str : "?"); break;
-	case EX_PMEMBER: node(d, label, "member ->"); rc_out_puts(d->o, e->str ? e->str : "?"); break;
-	case EX_INDEX: node(d, label, "index"); break;
+	case EX_UNARY:
+		node(d, label, "unary ");
+		rc_out_puts(d->o, op_name(e->op, buf));
+		break;
+	case EX_BINARY:
+		node(d, label, "binary ");
+		rc_out_puts(d->o, op_name(e->op, buf));
+		break;
+	case EX_COND:
+		node(d, label, "cond");
+		break;
+	case EX_CAST:
+		node(d, label, "cast");
+		break;
+	case EX_SIZEOF:
+		node(d, label, "sizeof");
+		break;
+	case EX_MEMBER:
+		node(d, label, "member .");
+		rc_out_puts(d->o, e->str ? e->str : "?");
+		break;
+	case EX_PMEMBER:
+		node(d, label, "member ->");
+		rc_out_puts(d->o, e->str ? e->str : "?");
+		break;
+	case EX_INDEX:
+		node(d, label, "index");
+		break;
 	}
 	put_loc(d, e->loc);
 	if (e->is_unsigned || e->is_long)
-		rc_out_printf(d->o, "%s%s", e->is_unsigned ? " unsigned" : "", e->is_long ? " long" : "");
+		rc_out_printf(d->o, "%s%s", e->is_unsigned ? " unsigned" : "",
+			      e->is_long ? " long" : "");
 	rc_out_nl(d->o);
 	if (!(e->a || e->b || e->c || e->type))
 		return;
@@ -184,14 +233,22 @@ static const char *
 var_kind_name(enum rc_var_kind k)
 {
 	switch (k) {
-	case RC_V_PARAM: return "param";
-	case RC_V_FIELD: return "field";
-	case RC_V_ARM: return "arm";
-	case RC_V_TYPEDEF: return "typedef-name";
-	case RC_V_FUNC: return "function";
-	case RC_V_CONST: return "const";
-	case RC_V_ENUMERATOR: return "enumerator";
-	case RC_V_MEMBER: return "member";
+	case RC_V_PARAM:
+		return "param";
+	case RC_V_FIELD:
+		return "field";
+	case RC_V_ARM:
+		return "arm";
+	case RC_V_TYPEDEF:
+		return "typedef-name";
+	case RC_V_FUNC:
+		return "function";
+	case RC_V_CONST:
+		return "const";
+	case RC_V_ENUMERATOR:
+		return "enumerator";
+	case RC_V_MEMBER:
+		return "member";
 	}
 	return "var";
 }
@@ -228,29 +285,52 @@ static const char *
 type_kind_name(enum rc_type_kind k)
 {
 	switch (k) {
-	case TK_VOID: return "void";
-	case TK_BASE: return "base";
-	case TK_ENUM: return "enum";
-	case TK_STRUCT: return "struct";
-	case TK_UNION: return "union";
-	case TK_ENCAP_UNION: return "union-switch";
-	case TK_POINTER: return "pointer";
-	case TK_ARRAY: return "array";
-	case TK_FUNC: return "function-type";
-	case TK_ALIAS: return "alias";
-	case TK_NAMED: return "named";
-	case TK_INTERFACE: return "interface";
-	case TK_DISPINTERFACE: return "dispinterface";
-	case TK_COCLASS: return "coclass";
-	case TK_RUNTIMECLASS: return "runtimeclass";
-	case TK_DELEGATE: return "delegate";
-	case TK_APICONTRACT: return "apicontract";
-	case TK_MODULE: return "module";
-	case TK_LIBRARY: return "library";
-	case TK_PIPE: return "pipe";
-	case TK_GENERIC_PARAM: return "generic-param";
-	case TK_GENERIC_INST: return "generic";
-	case TK_BITFIELD: return "bitfield";
+	case TK_VOID:
+		return "void";
+	case TK_BASE:
+		return "base";
+	case TK_ENUM:
+		return "enum";
+	case TK_STRUCT:
+		return "struct";
+	case TK_UNION:
+		return "union";
+	case TK_ENCAP_UNION:
+		return "union-switch";
+	case TK_POINTER:
+		return "pointer";
+	case TK_ARRAY:
+		return "array";
+	case TK_FUNC:
+		return "function-type";
+	case TK_ALIAS:
+		return "alias";
+	case TK_NAMED:
+		return "named";
+	case TK_INTERFACE:
+		return "interface";
+	case TK_DISPINTERFACE:
+		return "dispinterface";
+	case TK_COCLASS:
+		return "coclass";
+	case TK_RUNTIMECLASS:
+		return "runtimeclass";
+	case TK_DELEGATE:
+		return "delegate";
+	case TK_APICONTRACT:
+		return "apicontract";
+	case TK_MODULE:
+		return "module";
+	case TK_LIBRARY:
+		return "library";
+	case TK_PIPE:
+		return "pipe";
+	case TK_GENERIC_PARAM:
+		return "generic-param";
+	case TK_GENERIC_INST:
+		return "generic";
+	case TK_BITFIELD:
+		return "bitfield";
 	}
 	return "type";
 }
@@ -269,7 +349,8 @@ is_qualifier_node(const struct rc_type *t)
 	const struct rc_type *r = t->ref;
 	return t->kind == TK_NAMED && r && !t->tag_kind && r->loc.line == t->loc.line &&
 	       r->loc.col == t->loc.col && r->loc.file == t->loc.file &&
-	       (r->kind == TK_STRUCT || r->kind == TK_UNION || r->kind == TK_ENCAP_UNION || r->kind == TK_ENUM);
+	       (r->kind == TK_STRUCT || r->kind == TK_UNION || r->kind == TK_ENCAP_UNION ||
+		r->kind == TK_ENUM);
 }
 
 static void
@@ -298,7 +379,12 @@ ast_type(struct dumper *d, const char *label, struct rc_type *t, struct rc_type 
 			rc_out_printf(d->o, " %s", type_kind_name(t->tag_kind));
 		rc_out_printf(d->o, " %s", t->qname ? t->qname : t->name ? t->name : "?");
 		break;
-	case TK_POINTER: case TK_ARRAY: case TK_FUNC: case TK_PIPE: case TK_BITFIELD: case TK_VOID:
+	case TK_POINTER:
+	case TK_ARRAY:
+	case TK_FUNC:
+	case TK_PIPE:
+	case TK_BITFIELD:
+	case TK_VOID:
 		if (t->kind == TK_VOID && t->name)
 			rc_out_printf(d->o, " %s", t->name); /* "..." */
 		break;
@@ -321,7 +407,8 @@ ast_type(struct dumper *d, const char *label, struct rc_type *t, struct rc_type 
 	if (t->kind == TK_ENCAP_UNION && t->union_name)
 		rc_out_printf(d->o, " arm-name %s", t->union_name);
 	for (unsigned i = 0; i < t->ngeneric_params; i++)
-		rc_out_printf(d->o, "%s%s", i ? ", " : " <", t->generic_params[i] ? t->generic_params[i] : "?");
+		rc_out_printf(d->o, "%s%s", i ? ", " : " <",
+			      t->generic_params[i] ? t->generic_params[i] : "?");
 	if (t->ngeneric_params)
 		rc_out_puts(d->o, ">");
 	rc_out_nl(d->o);
@@ -334,7 +421,8 @@ ast_type(struct dumper *d, const char *label, struct rc_type *t, struct rc_type 
 		for (unsigned i = 0; i < t->nfields; i++)
 			ast_var(d, "enumerator", t->fields[i]);
 		break;
-	case TK_STRUCT: case TK_UNION:
+	case TK_STRUCT:
+	case TK_UNION:
 		for (unsigned i = 0; i < t->nfields; i++)
 			ast_var(d, NULL, t->fields[i]);
 		break;
@@ -362,7 +450,8 @@ ast_type(struct dumper *d, const char *label, struct rc_type *t, struct rc_type 
 		for (unsigned i = 0; i < t->nfields; i++)
 			ast_var(d, "param", t->fields[i]);
 		break;
-	case TK_ALIAS: case TK_PIPE:
+	case TK_ALIAS:
+	case TK_PIPE:
 		ast_type(d, NULL, t->ref, stop);
 		break;
 	case TK_NAMED:
@@ -371,23 +460,27 @@ ast_type(struct dumper *d, const char *label, struct rc_type *t, struct rc_type 
 		if (qualifier)
 			ast_type(d, NULL, t->ref, stop);
 		break;
-	case TK_INTERFACE: case TK_DISPINTERFACE:
+	case TK_INTERFACE:
+	case TK_DISPINTERFACE:
 		if (t->ref)
-			ast_type(d, t->kind == TK_INTERFACE ? "inherits" : "implements", t->ref, NULL);
+			ast_type(d, t->kind == TK_INTERFACE ? "inherits" : "implements", t->ref,
+				 NULL);
 		for (unsigned i = 0; i < t->nrequires; i++)
 			ast_type(d, "requires", t->requires[i], NULL);
 		for (unsigned i = 0; i < t->nfields; i++)
 			ast_var(d, "property", t->fields[i]);
 		ast_stmts(d, t->body);
 		break;
-	case TK_COCLASS: case TK_RUNTIMECLASS:
+	case TK_COCLASS:
+	case TK_RUNTIMECLASS:
 		for (unsigned i = 0; i < t->nmembers; i++)
 			ast_var(d, "member", t->members[i]);
 		break;
 	case TK_DELEGATE:
 		ast_type(d, NULL, t->ref, NULL);
 		break;
-	case TK_MODULE: case TK_LIBRARY:
+	case TK_MODULE:
+	case TK_LIBRARY:
 		ast_stmts(d, t->body);
 		break;
 	case TK_GENERIC_INST:
@@ -456,11 +549,18 @@ ast_stmt(struct dumper *d, struct rc_stmt *s)
 			leave(d);
 		}
 		return;
-	case ST_CONST: case ST_FUNC:
+	case ST_CONST:
+	case ST_FUNC:
 		ast_var(d, s->kind == ST_CONST ? "const" : "function", s->var);
 		return;
-	case ST_INTERFACE: case ST_DISPINTERFACE: case ST_COCLASS: case ST_MODULE: case ST_LIBRARY:
-	case ST_RUNTIMECLASS: case ST_DELEGATE: case ST_APICONTRACT:
+	case ST_INTERFACE:
+	case ST_DISPINTERFACE:
+	case ST_COCLASS:
+	case ST_MODULE:
+	case ST_LIBRARY:
+	case ST_RUNTIMECLASS:
+	case ST_DELEGATE:
+	case ST_APICONTRACT:
 		ast_type(d, NULL, s->type, NULL);
 		return;
 	case ST_NAMESPACE:
@@ -503,7 +603,7 @@ rc_dump_ast(struct rc_ctx *ctx, struct rc_strbuf *out)
 {
 	struct rc_out o;
 	rc_out_init(&o, out, "  ");
-	struct dumper d = {.ctx = ctx, .o = &o};
+	struct dumper d = { .ctx = ctx, .o = &o };
 	if (ctx->main)
 		ast_file(&d, ctx->main);
 	if (ctx->acf)
@@ -512,7 +612,8 @@ rc_dump_ast(struct rc_ctx *ctx, struct rc_strbuf *out)
 
 /* ================= --dump=types ================= */
 
-static void spell(struct dumper *d, struct rc_strbuf *sb, struct rc_type *t, bool deep, unsigned depth);
+static void spell(struct dumper *d, struct rc_strbuf *sb, struct rc_type *t, bool deep,
+		  unsigned depth);
 
 static void
 spell_expr(struct dumper *d, struct rc_strbuf *sb, struct rc_expr *e)
@@ -525,11 +626,20 @@ spell_expr(struct dumper *d, struct rc_strbuf *sb, struct rc_expr *e)
 		return;
 	}
 	switch (e->kind) {
-	case EX_STRING: rc_sb_printf(sb, "%s\"%s\"", e->wide ? "L" : "", e->str ? e->str : ""); break;
-	case EX_FLOAT: rc_sb_puts(sb, e->str ? e->str : "?"); break;
-	case EX_IDENT: rc_sb_puts(sb, e->str ? e->str : "?"); break;
-	case EX_EMPTY: break;
-	default: rc_sb_puts(sb, "<expr>"); break;
+	case EX_STRING:
+		rc_sb_printf(sb, "%s\"%s\"", e->wide ? "L" : "", e->str ? e->str : "");
+		break;
+	case EX_FLOAT:
+		rc_sb_puts(sb, e->str ? e->str : "?");
+		break;
+	case EX_IDENT:
+		rc_sb_puts(sb, e->str ? e->str : "?");
+		break;
+	case EX_EMPTY:
+		break;
+	default:
+		rc_sb_puts(sb, "<expr>");
+		break;
 	}
 }
 
@@ -539,8 +649,8 @@ tag_word(enum rc_type_kind k)
 	return k == TK_ENUM ? "enum" : k == TK_STRUCT ? "struct" : "union";
 }
 
-static void spell_named(struct dumper *d, struct rc_strbuf *sb, struct rc_type *t, const char *name, bool deep,
-                        unsigned depth);
+static void spell_named(struct dumper *d, struct rc_strbuf *sb, struct rc_type *t, const char *name,
+			bool deep, unsigned depth);
 
 static void
 spell_params(struct dumper *d, struct rc_strbuf *sb, struct rc_type *f, bool deep, unsigned depth)
@@ -581,14 +691,24 @@ spell_spec(struct dumper *d, struct rc_strbuf *sb, struct rc_type *t, bool deep,
 	case TK_BASE:
 		rc_sb_printf(sb, "%s%s", sign_prefix(t->sign), rc_base_name(t->base));
 		break;
-	case TK_STRUCT: case TK_UNION: case TK_ENCAP_UNION: case TK_ENUM:
-		rc_sb_printf(sb, "%s %s", tag_word(t->kind), t->qname ? t->qname : t->name ? t->name : "<anonymous>");
+	case TK_STRUCT:
+	case TK_UNION:
+	case TK_ENCAP_UNION:
+	case TK_ENUM:
+		rc_sb_printf(sb, "%s %s", tag_word(t->kind),
+			     t->qname  ? t->qname
+			     : t->name ? t->name
+				       : "<anonymous>");
 		break;
 	case TK_NAMED: {
 		struct rc_type *r = t->ref;
 		if (!r) {
-			rc_sb_printf(sb, "%s%s%s (unresolved)", t->tag_kind ? tag_word(t->tag_kind) : "",
-			             t->tag_kind ? " " : "", t->qname ? t->qname : t->name ? t->name : "?");
+			rc_sb_printf(sb, "%s%s%s (unresolved)",
+				     t->tag_kind ? tag_word(t->tag_kind) : "",
+				     t->tag_kind ? " " : "",
+				     t->qname  ? t->qname
+				     : t->name ? t->name
+					       : "?");
 			break;
 		}
 		spell_named(d, sb, r->kind == TK_ALIAS && deep ? r->ref : r, NULL, deep, depth + 1);
@@ -615,7 +735,8 @@ spell_spec(struct dumper *d, struct rc_strbuf *sb, struct rc_type *t, bool deep,
 		for (unsigned i = 0; i < t->nmembers; i++) {
 			if (i)
 				rc_sb_puts(sb, ", ");
-			spell_named(d, sb, t->members[i] ? t->members[i]->type : NULL, NULL, deep, depth + 1);
+			spell_named(d, sb, t->members[i] ? t->members[i]->type : NULL, NULL, deep,
+				    depth + 1);
 		}
 		rc_sb_putc(sb, '>');
 		break;
@@ -629,18 +750,19 @@ spell_spec(struct dumper *d, struct rc_strbuf *sb, struct rc_type *t, bool deep,
  * declarator syntax; deep: typedef names replaced by what they name. */
 static void
 spell_named(struct dumper *d, struct rc_strbuf *sb, struct rc_type *t, const char *name, bool deep,
-            unsigned depth)
+	    unsigned depth)
 {
-	struct rc_strbuf decl = {0};
+	struct rc_strbuf decl = { 0 };
 	if (name)
 		rc_sb_puts(&decl, name);
 	for (unsigned guard = 0; t && guard < MAX_DEPTH && depth < 64; guard++) {
 		if (t->kind == TK_POINTER) {
-			struct rc_strbuf n = {0};
-			bool paren = t->ref && (t->ref->kind == TK_ARRAY || t->ref->kind == TK_FUNC);
+			struct rc_strbuf n = { 0 };
+			bool paren =
+				t->ref && (t->ref->kind == TK_ARRAY || t->ref->kind == TK_FUNC);
 			bool c = t->flags & RC_TF_CONST;
-			rc_sb_printf(&n, "%s*%s%s%s", paren ? "(" : "", c ? "const" : "", c && decl.len ? " " : "",
-			             rc_sb_str(&decl));
+			rc_sb_printf(&n, "%s*%s%s%s", paren ? "(" : "", c ? "const" : "",
+				     c && decl.len ? " " : "", rc_sb_str(&decl));
 			if (paren)
 				rc_sb_putc(&n, ')');
 			rc_sb_free(&decl);
@@ -704,17 +826,18 @@ types_aggregate(struct dumper *d, struct rc_type *t, unsigned depth)
 		}
 		return;
 	case TK_ENCAP_UNION: {
-		struct rc_strbuf sb = {0};
+		struct rc_strbuf sb = { 0 };
 		spell(d, &sb, t->disc ? t->disc->type : NULL, false, 0);
 		rc_out_printf(d->o, ": switch (%s %s) %s, %u arm%s", rc_sb_str(&sb),
-		              t->disc && t->disc->name ? t->disc->name : "?",
-		              t->union_name ? t->union_name : "tagged_union", t->nfields, t->nfields == 1 ? "" : "s");
+			      t->disc && t->disc->name ? t->disc->name : "?",
+			      t->union_name ? t->union_name : "tagged_union", t->nfields,
+			      t->nfields == 1 ? "" : "s");
 		rc_sb_free(&sb);
 		break;
 	}
 	default:
 		rc_out_printf(d->o, ": %u %s%s", t->nfields, t->kind == TK_STRUCT ? "field" : "arm",
-		              t->nfields == 1 ? "" : "s");
+			      t->nfields == 1 ? "" : "s");
 		break;
 	}
 	rc_out_nl(d->o);
@@ -731,7 +854,10 @@ types_inline(struct dumper *d, struct rc_type *t, unsigned depth)
 {
 	for (unsigned guard = 0; t && depth < MAX_DEPTH && guard < MAX_DEPTH; guard++) {
 		switch (t->kind) {
-		case TK_STRUCT: case TK_UNION: case TK_ENCAP_UNION: case TK_ENUM:
+		case TK_STRUCT:
+		case TK_UNION:
+		case TK_ENCAP_UNION:
+		case TK_ENUM:
 			if (t->flags & RC_TF_DEFINED)
 				types_aggregate(d, t, depth);
 			return;
@@ -742,7 +868,10 @@ types_inline(struct dumper *d, struct rc_type *t, unsigned depth)
 				continue;
 			}
 			return;
-		case TK_POINTER: case TK_ARRAY: case TK_BITFIELD: case TK_PIPE:
+		case TK_POINTER:
+		case TK_ARRAY:
+		case TK_BITFIELD:
+		case TK_PIPE:
 			t = t->ref;
 			continue;
 		case TK_FUNC:
@@ -767,7 +896,7 @@ types_typedef(struct dumper *d, struct rc_stmt *s)
 			continue;
 		struct rc_type *a = v->type;
 		types_line_begin(d, "typedef", a->qname ? a->qname : v->name, v->loc);
-		struct rc_strbuf sb = {0}, deep = {0};
+		struct rc_strbuf sb = { 0 }, deep = { 0 };
 		struct rc_type *target = a->kind == TK_ALIAS ? a->ref : a;
 		spell(d, &sb, target, false, 0);
 		spell(d, &deep, target, true, 0);
@@ -787,7 +916,7 @@ types_const(struct dumper *d, struct rc_var *v)
 	if (d->ns && name)
 		name = rc_arena_printf(&d->ctx->arena, "%s.%s", d->ns, name);
 	types_line_begin(d, "const", name, v->loc);
-	struct rc_strbuf sb = {0};
+	struct rc_strbuf sb = { 0 };
 	spell(d, &sb, v->type, false, 0);
 	rc_out_printf(d->o, ": %s", rc_sb_str(&sb));
 	rc_sb_reset(&sb);
@@ -810,10 +939,11 @@ types_container(struct dumper *d, struct rc_type *t, unsigned depth)
 	const char *kind = type_kind_name(t->kind);
 	const char *name = t->qname ? t->qname : t->name;
 	if (t->ngeneric_params) {
-		struct rc_strbuf sb = {0};
+		struct rc_strbuf sb = { 0 };
 		rc_sb_puts(&sb, name ? name : "?");
 		for (unsigned i = 0; i < t->ngeneric_params; i++)
-			rc_sb_printf(&sb, "%s%s", i ? ", " : "<", t->generic_params[i] ? t->generic_params[i] : "?");
+			rc_sb_printf(&sb, "%s%s", i ? ", " : "<",
+				     t->generic_params[i] ? t->generic_params[i] : "?");
 		rc_sb_putc(&sb, '>');
 		name = rc_arena_strdup(&d->ctx->arena, rc_sb_str(&sb));
 		rc_sb_free(&sb);
@@ -822,14 +952,16 @@ types_container(struct dumper *d, struct rc_type *t, unsigned depth)
 	if (!(t->flags & RC_TF_DEFINED)) {
 		rc_out_puts(d->o, " (forward declaration)");
 	} else if (t->kind == TK_INTERFACE) {
-		bool object = rc_attr_has(t->attrs, RC_A_OBJECT) || rc_attr_has(t->attrs, RC_A_ODL) || t->ref;
+		bool object = rc_attr_has(t->attrs, RC_A_OBJECT) ||
+			      rc_attr_has(t->attrs, RC_A_ODL) || t->ref;
 		rc_out_puts(d->o, object ? ": object" : ": rpc");
 		struct rc_attr *ver = rc_attr_find(t->attrs, RC_A_VERSION);
-		if (ver && ver->nargs && ver->args[0] && (ver->args[0]->kind == EX_FLOAT || ver->args[0]->kind == EX_INT) &&
+		if (ver && ver->nargs && ver->args[0] &&
+		    (ver->args[0]->kind == EX_FLOAT || ver->args[0]->kind == EX_INT) &&
 		    ver->args[0]->str)
 			rc_out_printf(d->o, ", version %s", ver->args[0]->str);
 		if (t->ref) {
-			struct rc_strbuf sb = {0};
+			struct rc_strbuf sb = { 0 };
 			spell(d, &sb, t->ref, false, 0);
 			rc_out_printf(d->o, ", inherits %s", rc_sb_str(&sb));
 			rc_sb_free(&sb);
@@ -857,10 +989,12 @@ types_stmts(struct dumper *d, struct rc_stmt *s, unsigned depth)
 			struct rc_type *t = s->type;
 			if (t && t->kind == TK_NAMED && t->tag_kind) {
 				struct rc_type *r = rc_type_deref_named(t);
-				types_line_begin(d, tag_word(t->tag_kind), t->qname ? t->qname : t->name, t->loc);
+				types_line_begin(d, tag_word(t->tag_kind),
+						 t->qname ? t->qname : t->name, t->loc);
 				rc_out_puts(d->o, " (forward declaration)");
 				if (r && r != t && (r->flags & RC_TF_DEFINED))
-					rc_out_printf(d->o, ", defined at %u:%u", r->loc.line, r->loc.col);
+					rc_out_printf(d->o, ", defined at %u:%u", r->loc.line,
+						      r->loc.col);
 				rc_out_nl(d->o);
 			} else {
 				types_inline(d, t, depth);
@@ -875,8 +1009,14 @@ types_stmts(struct dumper *d, struct rc_stmt *s, unsigned depth)
 			if (s->var && s->var->type)
 				types_inline(d, s->var->type, depth);
 			break;
-		case ST_INTERFACE: case ST_DISPINTERFACE: case ST_COCLASS: case ST_MODULE: case ST_LIBRARY:
-		case ST_RUNTIMECLASS: case ST_DELEGATE: case ST_APICONTRACT:
+		case ST_INTERFACE:
+		case ST_DISPINTERFACE:
+		case ST_COCLASS:
+		case ST_MODULE:
+		case ST_LIBRARY:
+		case ST_RUNTIMECLASS:
+		case ST_DELEGATE:
+		case ST_APICONTRACT:
 			if (s->type)
 				types_container(d, s->type, depth);
 			break;
@@ -898,7 +1038,7 @@ rc_dump_types(struct rc_ctx *ctx, struct rc_strbuf *out)
 {
 	struct rc_out o;
 	rc_out_init(&o, out, "  ");
-	struct dumper d = {.ctx = ctx, .o = &o};
+	struct dumper d = { .ctx = ctx, .o = &o };
 	if (!ctx->main)
 		return;
 	d.file = ctx->main->path;

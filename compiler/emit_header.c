@@ -41,31 +41,28 @@ struct joiner {
 
 static void emit_spec(struct emitter *e, struct rc_out *o, struct rc_type *t);
 static void emit_decl(struct emitter *e, struct rc_out *o, struct rc_type *t, const char *name,
-                      struct rc_type *stop);
+		      struct rc_type *stop);
 static void expr_c(struct emitter *e, struct rc_strbuf *sb, struct rc_expr *x, unsigned depth);
+
 /* Where a statement list is: what its procedures become. */
 enum place { PL_TOP, PL_RPC, PL_COM, PL_MODULE };
 
-static void emit_body(struct emitter *e, struct rc_out *o, struct joiner *j, struct rc_stmt *s, enum place pl);
+static void emit_body(struct emitter *e, struct rc_out *o, struct joiner *j, struct rc_stmt *s,
+		      enum place pl);
 
 /* ---------------- small helpers ---------------- */
 
-static const void *
-as_key(const void *p)
-{
-	return p;
-}
-
+/* Sets of nodes: rc_map compares keys by address, so any pointer serves as a key. */
 static bool
 set_has(struct rc_map *m, const void *p)
 {
-	return rc_map_get(m, (const char *)as_key(p)) != NULL;
+	return rc_map_get(m, (const char *)p) != NULL;
 }
 
 static void
 set_add(struct rc_map *m, const void *p)
 {
-	rc_map_put(m, (const char *)as_key(p), (void *)p);
+	rc_map_put(m, (const char *)p, (void *)p);
 }
 
 /* A qualified WinRT name as a C identifier: Windows.Foundation.Point -> Windows_Foundation_Point. */
@@ -110,7 +107,7 @@ enumerator_cname(struct emitter *e, struct rc_var *v)
 static const char *
 const_cname(struct emitter *e, struct rc_var *v)
 {
-	const char *n = rc_map_get(&e->var_names, (const char *)as_key(v));
+	const char *n = rc_map_get(&e->var_names, (const char *)v);
 	return n ? n : v->name ? v->name : "unnamed";
 }
 
@@ -119,19 +116,38 @@ base_cname(const struct rc_type *t)
 {
 	bool u = t->sign == RC_SIGN_UNSIGNED;
 	switch (t->base) {
-	case RC_B_BOOLEAN: case RC_B_BYTE: return "uint8_t";
-	case RC_B_CHAR: return u ? "unsigned char" : t->sign == RC_SIGN_SIGNED ? "signed char" : "char";
-	case RC_B_WCHAR: return "uint16_t";
-	case RC_B_SMALL: case RC_B_INT8: return u ? "uint8_t" : "int8_t";
-	case RC_B_SHORT: case RC_B_INT16: return u ? "uint16_t" : "int16_t";
-	case RC_B_LONG: case RC_B_INT: case RC_B_INT32: return u ? "uint32_t" : "int32_t";
-	case RC_B_HYPER: case RC_B_INT64: return u ? "uint64_t" : "int64_t";
-	case RC_B_INT3264: return u ? "uintptr_t" : "intptr_t";
-	case RC_B_FLOAT: return "float";
-	case RC_B_DOUBLE: return "double";
-	case RC_B_ERROR_STATUS: return "error_status_t";
-	case RC_B_HANDLE: return "handle_t";
-	default: return "int";
+	case RC_B_BOOLEAN:
+	case RC_B_BYTE:
+		return "uint8_t";
+	case RC_B_CHAR:
+		return u ? "unsigned char" : t->sign == RC_SIGN_SIGNED ? "signed char" : "char";
+	case RC_B_WCHAR:
+		return "uint16_t";
+	case RC_B_SMALL:
+	case RC_B_INT8:
+		return u ? "uint8_t" : "int8_t";
+	case RC_B_SHORT:
+	case RC_B_INT16:
+		return u ? "uint16_t" : "int16_t";
+	case RC_B_LONG:
+	case RC_B_INT:
+	case RC_B_INT32:
+		return u ? "uint32_t" : "int32_t";
+	case RC_B_HYPER:
+	case RC_B_INT64:
+		return u ? "uint64_t" : "int64_t";
+	case RC_B_INT3264:
+		return u ? "uintptr_t" : "intptr_t";
+	case RC_B_FLOAT:
+		return "float";
+	case RC_B_DOUBLE:
+		return "double";
+	case RC_B_ERROR_STATUS:
+		return "error_status_t";
+	case RC_B_HANDLE:
+		return "handle_t";
+	default:
+		return "int";
 	}
 }
 
@@ -139,9 +155,12 @@ static const char *
 tag_keyword(enum rc_type_kind k)
 {
 	switch (k) {
-	case TK_ENUM: return "enum";
-	case TK_UNION: return "union";
-	default: return "struct"; /* an encapsulated union is a struct in C */
+	case TK_ENUM:
+		return "enum";
+	case TK_UNION:
+		return "union";
+	default:
+		return "struct"; /* an encapsulated union is a struct in C */
 	}
 }
 
@@ -149,7 +168,7 @@ static bool
 is_aggregate(const struct rc_type *t)
 {
 	return t && (t->kind == TK_STRUCT || t->kind == TK_UNION || t->kind == TK_ENCAP_UNION ||
-	             t->kind == TK_ENUM);
+		     t->kind == TK_ENUM);
 }
 
 static unsigned
@@ -208,27 +227,48 @@ static const char *
 op_text(int op)
 {
 	switch (op) {
-	case RC_OP_SHL: return "<<";
-	case RC_OP_SHR: return ">>";
-	case RC_OP_LE: return "<=";
-	case RC_OP_GE: return ">=";
-	case RC_OP_EQ: return "==";
-	case RC_OP_NE: return "!=";
-	case RC_OP_ANDAND: return "&&";
-	case RC_OP_OROR: return "||";
-	case '+': return "+";
-	case '-': return "-";
-	case '*': return "*";
-	case '/': return "/";
-	case '%': return "%";
-	case '<': return "<";
-	case '>': return ">";
-	case '&': return "&";
-	case '|': return "|";
-	case '^': return "^";
-	case '~': return "~";
-	case '!': return "!";
-	default: return "?";
+	case RC_OP_SHL:
+		return "<<";
+	case RC_OP_SHR:
+		return ">>";
+	case RC_OP_LE:
+		return "<=";
+	case RC_OP_GE:
+		return ">=";
+	case RC_OP_EQ:
+		return "==";
+	case RC_OP_NE:
+		return "!=";
+	case RC_OP_ANDAND:
+		return "&&";
+	case RC_OP_OROR:
+		return "||";
+	case '+':
+		return "+";
+	case '-':
+		return "-";
+	case '*':
+		return "*";
+	case '/':
+		return "/";
+	case '%':
+		return "%";
+	case '<':
+		return "<";
+	case '>':
+		return ">";
+	case '&':
+		return "&";
+	case '|':
+		return "|";
+	case '^':
+		return "^";
+	case '~':
+		return "~";
+	case '!':
+		return "!";
+	default:
+		return "?";
 	}
 }
 
@@ -371,7 +411,8 @@ expr_c(struct emitter *e, struct rc_strbuf *sb, struct rc_expr *x, unsigned dept
 		type_name_c(e, sb, x->type);
 		rc_sb_putc(sb, ')');
 		break;
-	case EX_MEMBER: case EX_PMEMBER:
+	case EX_MEMBER:
+	case EX_PMEMBER:
 		operand_c(e, sb, x->a, depth);
 		rc_sb_puts(sb, x->kind == EX_MEMBER ? "." : "->");
 		rc_sb_puts(sb, x->str ? x->str : "");
@@ -390,7 +431,8 @@ expr_c(struct emitter *e, struct rc_strbuf *sb, struct rc_expr *x, unsigned dept
 static bool
 is_ellipsis(const struct rc_var *p)
 {
-	return p->type && p->type->kind == TK_VOID && p->type->name && strcmp(p->type->name, "...") == 0;
+	return p->type && p->type->kind == TK_VOID && p->type->name &&
+	       strcmp(p->type->name, "...") == 0;
 }
 
 static bool
@@ -402,7 +444,8 @@ is_void_param(const struct rc_var *p)
 /* A parameter list: the extra leading parameters (already C text), then the function's own.
  * "(void)" when there are none; an IDL "(void)" disappears behind extra parameters. */
 static void
-params_c(struct emitter *e, struct rc_strbuf *sb, struct rc_type *f, const char *const *extra, unsigned nextra)
+params_c(struct emitter *e, struct rc_strbuf *sb, struct rc_type *f, const char *const *extra,
+	 unsigned nextra)
 {
 	unsigned n = 0;
 	rc_sb_putc(sb, '(');
@@ -443,9 +486,10 @@ build_declarator(struct emitter *e, struct rc_type *t, struct rc_type *stop, str
 	while (t && t != stop && guard++ < MAX_DEPTH) {
 		switch (t->kind) {
 		case TK_POINTER: {
-			struct rc_strbuf n = {0};
+			struct rc_strbuf n = { 0 };
 			struct rc_type *next = t->ref;
-			bool paren = next && next != stop && (next->kind == TK_ARRAY || next->kind == TK_FUNC);
+			bool paren = next && next != stop &&
+				     (next->kind == TK_ARRAY || next->kind == TK_FUNC);
 			if (paren)
 				rc_sb_putc(&n, '(');
 			rc_sb_putc(&n, '*');
@@ -478,9 +522,10 @@ build_declarator(struct emitter *e, struct rc_type *t, struct rc_type *stop, str
 }
 
 static void
-emit_decl(struct emitter *e, struct rc_out *o, struct rc_type *t, const char *name, struct rc_type *stop)
+emit_decl(struct emitter *e, struct rc_out *o, struct rc_type *t, const char *name,
+	  struct rc_type *stop)
 {
-	struct rc_strbuf d = {0};
+	struct rc_strbuf d = { 0 };
 	if (name)
 		rc_sb_puts(&d, name);
 	struct rc_type *spec = build_declarator(e, t, stop, &d);
@@ -499,7 +544,7 @@ emit_field(struct emitter *e, struct rc_out *o, struct rc_var *v)
 		return; /* an empty union arm, or attributes without a member */
 	if (v->type->kind == TK_BITFIELD) {
 		emit_decl(e, o, v->type->ref, v->name, NULL);
-		struct rc_strbuf sb = {0};
+		struct rc_strbuf sb = { 0 };
 		expr_c(e, &sb, v->type->size, 0);
 		rc_out_printf(o, " : %s", rc_sb_str(&sb));
 		rc_sb_free(&sb);
@@ -543,7 +588,8 @@ emit_definition(struct emitter *e, struct rc_out *o, struct rc_type *t)
 	case TK_ENUM:
 		for (unsigned i = 0; i < t->nfields; i++) {
 			struct rc_var *v = t->fields[i];
-			rc_out_printf(o, "%s = %" PRId64, enumerator_cname(e, v), enum_c_value(v->enum_value));
+			rc_out_printf(o, "%s = %" PRId64, enumerator_cname(e, v),
+				      enum_c_value(v->enum_value));
 			if (i + 1 < t->nfields)
 				rc_out_puts(o, ",");
 			rc_out_nl(o);
@@ -577,7 +623,7 @@ static void
 emit_pipe(struct emitter *e, struct rc_out *o, struct rc_type *t)
 {
 	set_add(&e->written, t);
-	struct rc_strbuf elem = {0};
+	struct rc_strbuf elem = { 0 };
 	type_name_c(e, &elem, t->ref);
 	const char *el = rc_sb_str(&elem);
 	rc_out_printf(o, "struct pipe_%s {", e->pipe_tag);
@@ -585,7 +631,8 @@ emit_pipe(struct emitter *e, struct rc_out *o, struct rc_type *t)
 	rc_out_indent(o);
 	rc_out_line(o, "void (*pull)(char *state, %s *buf, uint32_t esize, uint32_t *ecount);", el);
 	rc_out_line(o, "void (*push)(char *state, %s *buf, uint32_t ecount);", el);
-	rc_out_line(o, "void (*alloc)(char *state, uint32_t bsize, %s **buf, uint32_t *bcount);", el);
+	rc_out_line(o, "void (*alloc)(char *state, uint32_t bsize, %s **buf, uint32_t *bcount);",
+		    el);
 	rc_out_line(o, "char *state;");
 	rc_out_dedent(o);
 	rc_out_puts(o, "}");
@@ -598,8 +645,8 @@ static bool
 is_qualified_definition(struct rc_type *t)
 {
 	struct rc_type *r = t->ref;
-	return !t->tag_kind && is_aggregate(r) && (r->flags & RC_TF_DEFINED) && r->loc.file == t->loc.file &&
-	       r->loc.line == t->loc.line && r->loc.col == t->loc.col;
+	return !t->tag_kind && is_aggregate(r) && (r->flags & RC_TF_DEFINED) &&
+	       r->loc.file == t->loc.file && r->loc.line == t->loc.line && r->loc.col == t->loc.col;
 }
 
 static void
@@ -614,18 +661,23 @@ emit_named(struct emitter *e, struct rc_out *o, struct rc_type *t)
 		return;
 	}
 	switch (d->kind) {
-	case TK_STRUCT: case TK_UNION: case TK_ENCAP_UNION: case TK_ENUM:
+	case TK_STRUCT:
+	case TK_UNION:
+	case TK_ENCAP_UNION:
+	case TK_ENUM:
 		/* C has no forward declaration of an enum ("typedef enum E E;" before E's body is
 		 * common in WinRT IDL): the first reference writes the definition. Its values are
 		 * numbers, so it depends on nothing declared later. */
-		if (!d->name || (d->kind == TK_ENUM && (d->flags & RC_TF_DEFINED) && d->file == e->ctx->main &&
-		                 !set_has(&e->written, d))) {
+		if (!d->name || (d->kind == TK_ENUM && (d->flags & RC_TF_DEFINED) &&
+				 d->file == e->ctx->main && !set_has(&e->written, d))) {
 			emit_spec(e, o, d);
 			return;
 		}
 		rc_out_printf(o, "%s %s", tag_keyword(d->kind), type_cname(e, d));
 		break;
-	case TK_GENERIC_PARAM: case TK_GENERIC_INST: case TK_VOID:
+	case TK_GENERIC_PARAM:
+	case TK_GENERIC_INST:
+	case TK_VOID:
 		rc_out_puts(o, "void");
 		break;
 	case TK_BASE:
@@ -649,7 +701,8 @@ emit_spec(struct emitter *e, struct rc_out *o, struct rc_type *t)
 		return;
 	}
 	e->depth++;
-	if ((t->flags & RC_TF_CONST) && t->kind != TK_POINTER && t->kind != TK_ARRAY && t->kind != TK_FUNC)
+	if ((t->flags & RC_TF_CONST) && t->kind != TK_POINTER && t->kind != TK_ARRAY &&
+	    t->kind != TK_FUNC)
 		rc_out_puts(o, "const ");
 	switch (t->kind) {
 	case TK_VOID:
@@ -658,11 +711,15 @@ emit_spec(struct emitter *e, struct rc_out *o, struct rc_type *t)
 	case TK_BASE:
 		rc_out_puts(o, base_cname(t));
 		break;
-	case TK_STRUCT: case TK_UNION: case TK_ENCAP_UNION: case TK_ENUM:
+	case TK_STRUCT:
+	case TK_UNION:
+	case TK_ENCAP_UNION:
+	case TK_ENUM:
 		if ((t->flags & RC_TF_DEFINED) && (!t->name || !set_has(&e->written, t)))
 			emit_definition(e, o, t);
 		else
-			rc_out_printf(o, "%s %s", tag_keyword(t->kind), t->name ? type_cname(e, t) : "unnamed");
+			rc_out_printf(o, "%s %s", tag_keyword(t->kind),
+				      t->name ? type_cname(e, t) : "unnamed");
 		break;
 	case TK_NAMED:
 		if (t->ref && is_qualified_definition(t)) {
@@ -683,13 +740,16 @@ emit_spec(struct emitter *e, struct rc_out *o, struct rc_type *t)
 		else
 			rc_out_puts(o, "void");
 		break;
-	case TK_GENERIC_INST: case TK_GENERIC_PARAM:
+	case TK_GENERIC_INST:
+	case TK_GENERIC_PARAM:
 		rc_out_puts(o, "void");
 		break;
 	case TK_BITFIELD:
 		emit_spec(e, o, t->ref);
 		break;
-	case TK_POINTER: case TK_ARRAY: case TK_FUNC:
+	case TK_POINTER:
+	case TK_ARRAY:
+	case TK_FUNC:
 		/* Only as the base of a typedef (SAFEARRAY(T) is a pointer). */
 		emit_decl(e, o, t, NULL, NULL);
 		break;
@@ -718,7 +778,7 @@ emit_typedef(struct emitter *e, struct rc_out *o, struct rc_stmt *s)
 		struct rc_type *a = v ? v->type : NULL;
 		bool alias = a && a->kind == TK_ALIAS;
 		const char *name = alias ? type_cname(e, a) : v && v->name ? v->name : "unnamed";
-		struct rc_strbuf d = {0};
+		struct rc_strbuf d = { 0 };
 		rc_sb_puts(&d, name);
 		build_declarator(e, alias ? a->ref : a, base, &d);
 		rc_out_printf(o, "%s %s", i ? "," : "", rc_sb_str(&d));
@@ -763,7 +823,7 @@ emit_const(struct emitter *e, struct rc_out *o, struct rc_var *v)
 {
 	const char *name = const_cname(e, v);
 	if (v->value) {
-		struct rc_strbuf sb = {0};
+		struct rc_strbuf sb = { 0 };
 		expr_c(e, &sb, v->value, 0);
 		rc_out_line(o, "#define %s (%s)", name, rc_sb_str(&sb));
 		rc_sb_free(&sb);
@@ -779,12 +839,12 @@ emit_const(struct emitter *e, struct rc_out *o, struct rc_var *v)
  * extra leading parameters; ret_void replaces the return type ([async] procedures). */
 static void
 emit_proc(struct emitter *e, struct rc_out *o, struct rc_var *proc, const char *declname,
-          const char *const *extra, unsigned nextra, bool ret_void)
+	  const char *const *extra, unsigned nextra, bool ret_void)
 {
 	struct rc_type *f = proc->type;
 	if (!f || f->kind != TK_FUNC)
 		return;
-	struct rc_strbuf d = {0};
+	struct rc_strbuf d = { 0 };
 	rc_sb_puts(&d, declname);
 	params_c(e, &d, f, extra, nextra);
 	struct rc_type *spec = ret_void ? NULL : build_declarator(e, f->ref, NULL, &d);
@@ -794,23 +854,34 @@ emit_proc(struct emitter *e, struct rc_out *o, struct rc_var *proc, const char *
 	rc_sb_free(&d);
 }
 
+/* The character a cpp_quote escape stands for, or 0 when the escape is kept as written. */
+static char
+unescaped(char c)
+{
+	switch (c) {
+	case 'n':
+		return '\n';
+	case 't':
+		return '\t';
+	case '"':
+	case '\\':
+	case '\'':
+		return c;
+	default:
+		return 0;
+	}
+}
+
 /* cpp_quote("...") text with C's escapes undone. */
 static void
 emit_cpp_quote(struct rc_out *o, const char *s)
 {
-	struct rc_strbuf sb = {0};
+	struct rc_strbuf sb = { 0 };
 	for (; *s; s++) {
-		if (s[0] == '\\' && s[1]) {
-			switch (s[1]) {
-			case '"': rc_sb_putc(&sb, '"'); s++; continue;
-			case '\\': rc_sb_putc(&sb, '\\'); s++; continue;
-			case 'n': rc_sb_putc(&sb, '\n'); s++; continue;
-			case 't': rc_sb_putc(&sb, '\t'); s++; continue;
-			case '\'': rc_sb_putc(&sb, '\''); s++; continue;
-			default: break;
-			}
-		}
-		rc_sb_putc(&sb, *s);
+		char c = s[0] == '\\' ? unescaped(s[1]) : 0;
+		if (c)
+			s++;
+		rc_sb_putc(&sb, c ? c : *s);
 	}
 	rc_out_raw_line(o, rc_sb_str(&sb));
 	rc_sb_free(&sb);
@@ -887,7 +958,8 @@ is_binding_param(struct rc_var *p)
 	if (rc_type_find_attr(t, RC_A_HANDLE))
 		return true;
 	bool in = rc_attr_has(p->attrs, RC_A_IN) || !rc_attr_has(p->attrs, RC_A_OUT);
-	return in && (rc_attr_has(p->attrs, RC_A_CONTEXT_HANDLE) || rc_type_find_attr(t, RC_A_CONTEXT_HANDLE));
+	return in && (rc_attr_has(p->attrs, RC_A_CONTEXT_HANDLE) ||
+		      rc_type_find_attr(t, RC_A_CONTEXT_HANDLE));
 }
 
 /* [explicit_handle] (ACF) gives every procedure without a binding handle a first parameter
@@ -895,7 +967,8 @@ is_binding_param(struct rc_var *p)
 static bool
 needs_idl_handle(struct rc_type *iface, struct rc_var *proc)
 {
-	if (!rc_attr_has(iface->attrs, RC_A_EXPLICIT_HANDLE) && !rc_attr_has(proc->attrs, RC_A_EXPLICIT_HANDLE))
+	if (!rc_attr_has(iface->attrs, RC_A_EXPLICIT_HANDLE) &&
+	    !rc_attr_has(proc->attrs, RC_A_EXPLICIT_HANDLE))
 		return false;
 	if (rc_attr_has(proc->attrs, RC_A_CALLBACK))
 		return false; /* a callback runs inside the call that reached the server */
@@ -904,14 +977,16 @@ needs_idl_handle(struct rc_type *iface, struct rc_var *proc)
 }
 
 static void
-emit_rpc_proc(struct emitter *e, struct rc_out *o, struct rc_type *iface, struct rc_var *proc, bool member)
+emit_rpc_proc(struct emitter *e, struct rc_out *o, struct rc_type *iface, struct rc_var *proc,
+	      bool member)
 {
 	const char *name = proc->name ? proc->name : "unnamed";
 	const char *extra[2];
 	unsigned nextra = 0;
 	bool async = proc_is_async(iface, proc);
 	if (async)
-		extra[nextra++] = rc_arena_printf(&e->ctx->arena, "PRPC_ASYNC_STATE %s_AsyncHandle", name);
+		extra[nextra++] =
+			rc_arena_printf(&e->ctx->arena, "PRPC_ASYNC_STATE %s_AsyncHandle", name);
 	if (needs_idl_handle(iface, proc))
 		extra[nextra++] = "handle_t IDL_handle";
 	const char *decl = member ? rc_arena_printf(&e->ctx->arena, "(*%s)", name) : name;
@@ -952,7 +1027,8 @@ emit_rpc_interface(struct emitter *e, struct rc_out *o, struct joiner *j, struct
 	rc_out_line(&it.o, "#define %s_ClientIfHandle %s_v%u_%u_c_ifspec", name, name, maj, min);
 	rc_out_line(&it.o, "#define %s_ServerIfHandle %s_v%u_%u_s_ifspec", name, name, maj, min);
 	struct rc_attr *ih = rc_attr_find(t->attrs, RC_A_IMPLICIT_HANDLE);
-	if (ih && ih->nargs >= 1 && ih->args[0] && ih->args[0]->kind == EX_TYPE && ih->args[0]->str) {
+	if (ih && ih->nargs >= 1 && ih->args[0] && ih->args[0]->kind == EX_TYPE &&
+	    ih->args[0]->str) {
 		rc_out_puts(&it.o, "extern ");
 		emit_decl(e, &it.o, ih->args[0]->type, ih->args[0]->str, NULL);
 		rc_out_puts(&it.o, ";");
@@ -982,7 +1058,8 @@ iface_base(struct emitter *e, struct rc_type *t)
 		return NULL;
 	if (!(b->flags & RC_TF_DEFINED)) {
 		const char *q = b->qname ? b->qname : b->name;
-		struct rc_type *def = q ? rc_map_get(&e->ctx->types, rc_intern(&e->ctx->strings, q)) : NULL;
+		struct rc_type *def =
+			q ? rc_map_get(&e->ctx->types, rc_intern(&e->ctx->strings, q)) : NULL;
 		if (def && def->kind == TK_INTERFACE && (def->flags & RC_TF_DEFINED))
 			b = def;
 	}
@@ -1004,6 +1081,67 @@ method_cname(struct emitter *e, struct rc_var *m)
 
 enum { MAX_BASES = 64 };
 
+/* The vtable of t in order: the methods of the bases first, from the root down. A [call_as]
+ * method is the remote form of a [local] one; both share one slot, which the local form
+ * describes. */
+static void
+vtable_methods(struct emitter *e, struct rc_type *t, struct rc_vec *ret)
+{
+	struct rc_type *chain[MAX_BASES];
+	unsigned n = 0;
+	for (struct rc_type *b = t; b && n < MAX_BASES; b = iface_base(e, b)) {
+		bool seen = false;
+		for (unsigned i = 0; i < n; i++)
+			seen = seen || chain[i] == b;
+		if (seen)
+			break;
+		chain[n++] = b;
+	}
+	for (unsigned i = n; i-- > 0;)
+		for (struct rc_stmt *s = chain[i]->body; s; s = s->next)
+			if (s->kind == ST_FUNC && s->var &&
+			    !rc_attr_has(s->var->attrs, RC_A_CALL_AS))
+				rc_vec_push(ret, s->var);
+}
+
+/* MIDL's C call macros: IFoo_Method(This, a, b) calls through the vtable. */
+static void
+emit_com_macros(struct emitter *e, struct rc_out *o, const char *name, struct rc_vec *methods)
+{
+	rc_out_raw_line(o, "#ifdef COBJMACROS");
+	for (size_t i = 0; i < methods->n; i++) {
+		struct rc_var *m = methods->items[i];
+		struct rc_type *f = m->type;
+		const char *mname = method_cname(e, m);
+		struct rc_strbuf params = { 0 }, args = { 0 };
+		rc_sb_puts(&params, "This");
+		rc_sb_puts(&args, "This");
+		for (unsigned k = 0; f && k < f->nfields; k++) {
+			struct rc_var *p = f->fields[k];
+			if (!p || is_void_param(p))
+				continue;
+			if (is_ellipsis(p)) {
+				rc_sb_puts(&params, ", ...");
+				rc_sb_puts(&args, ", __VA_ARGS__");
+				break;
+			}
+			/* A macro parameter must not capture the member names in the body. */
+			const char *pn = p->name;
+			if (!pn || strcmp(pn, "This") == 0 || strcmp(pn, "lpVtbl") == 0 ||
+			    strcmp(pn, mname) == 0)
+				pn = rc_arena_printf(&e->ctx->arena, "p%u", k);
+			rc_sb_printf(&params, ", %s", pn);
+			rc_sb_printf(&args, ", %s", pn);
+		}
+		rc_out_raw_line(o, rc_arena_printf(&e->ctx->arena,
+						   "#define %s_%s(%s) ((This)->lpVtbl->%s(%s))",
+						   name, mname, params.buf, mname, args.buf));
+		rc_sb_free(&params);
+		rc_sb_free(&args);
+	}
+	rc_out_raw_line(o, "#endif");
+}
+
 static void
 emit_com_interface(struct emitter *e, struct rc_out *o, struct joiner *j, struct rc_type *t)
 {
@@ -1018,39 +1156,21 @@ emit_com_interface(struct emitter *e, struct rc_out *o, struct joiner *j, struct
 
 	emit_body(e, o, j, t->body, PL_COM);
 
-	/* The methods of the bases come first, from the root down. */
-	struct rc_type *chain[MAX_BASES];
-	unsigned n = 0;
-	for (struct rc_type *b = t; b && n < MAX_BASES; b = iface_base(e, b)) {
-		bool seen = false;
-		for (unsigned i = 0; i < n; i++)
-			seen = seen || chain[i] == b;
-		if (seen)
-			break;
-		chain[n++] = b;
-	}
-	unsigned nmethods = 0;
-	for (unsigned i = 0; i < n; i++)
-		for (struct rc_stmt *s = chain[i]->body; s; s = s->next)
-			if (s->kind == ST_FUNC && s->var && !rc_attr_has(s->var->attrs, RC_A_CALL_AS))
-				nmethods++;
+	struct rc_vec methods = { 0 };
+	vtable_methods(e, t, &methods);
 
 	item_begin(&it, o);
-	if (!nmethods) {
+	if (!methods.n) {
 		rc_out_line(&it.o, "typedef struct %sVtbl %sVtbl;", name, name);
 	} else {
 		const char *this_param = rc_arena_printf(&e->ctx->arena, "%s *This", name);
 		rc_out_line(&it.o, "typedef struct %sVtbl {", name);
 		rc_out_indent(&it.o);
-		for (unsigned i = n; i-- > 0;) {
-			for (struct rc_stmt *s = chain[i]->body; s; s = s->next) {
-				/* A [call_as] method is the remote form of a [local] one: both
-				 * share one vtable slot, which the local form describes. */
-				if (s->kind != ST_FUNC || !s->var || rc_attr_has(s->var->attrs, RC_A_CALL_AS))
-					continue;
-				const char *decl = rc_arena_printf(&e->ctx->arena, "(*%s)", method_cname(e, s->var));
-				emit_proc(e, &it.o, s->var, decl, &this_param, 1, false);
-			}
+		for (size_t i = 0; i < methods.n; i++) {
+			struct rc_var *m = methods.items[i];
+			const char *decl =
+				rc_arena_printf(&e->ctx->arena, "(*%s)", method_cname(e, m));
+			emit_proc(e, &it.o, m, decl, &this_param, 1, false);
 		}
 		rc_out_dedent(&it.o);
 		rc_out_line(&it.o, "} %sVtbl;", name);
@@ -1064,10 +1184,18 @@ emit_com_interface(struct emitter *e, struct rc_out *o, struct joiner *j, struct
 	rc_out_dedent(&it.o);
 	rc_out_line(&it.o, "};");
 	item_end(&it, o, j, IC_OTHER);
+
+	if (methods.n) {
+		item_begin(&it, o);
+		emit_com_macros(e, &it.o, name, &methods);
+		item_end(&it, o, j, IC_OTHER);
+	}
+	rc_vec_free(&methods);
 }
 
 static void
-comment_item(struct rc_out *o, struct joiner *j, const char *kind, const char *name, const char *extra)
+comment_item(struct rc_out *o, struct joiner *j, const char *kind, const char *name,
+	     const char *extra)
 {
 	struct item it;
 	item_begin(&it, o);
@@ -1080,10 +1208,11 @@ generic_suffix(struct emitter *e, struct rc_type *t)
 {
 	if (!t->ngeneric_params)
 		return NULL;
-	struct rc_strbuf sb = {0};
+	struct rc_strbuf sb = { 0 };
 	rc_sb_putc(&sb, '<');
 	for (unsigned i = 0; i < t->ngeneric_params; i++)
-		rc_sb_printf(&sb, "%s%s", i ? ", " : "", t->generic_params[i] ? t->generic_params[i] : "T");
+		rc_sb_printf(&sb, "%s%s", i ? ", " : "",
+			     t->generic_params[i] ? t->generic_params[i] : "T");
 	rc_sb_putc(&sb, '>');
 	const char *s = rc_arena_strdup(&e->ctx->arena, rc_sb_str(&sb));
 	rc_sb_free(&sb);
@@ -1111,7 +1240,7 @@ emit_interface_stmt(struct emitter *e, struct rc_out *o, struct joiner *j, struc
 
 static void
 emit_guid_item(struct rc_out *o, struct joiner *j, struct rc_type *t, const char *comment_kind,
-               const char *type, const char *prefix, const char *name)
+	       const char *type, const char *prefix, const char *name)
 {
 	struct item it;
 	item_begin(&it, o);
@@ -1128,7 +1257,8 @@ emit_stmt(struct emitter *e, struct rc_out *o, struct joiner *j, struct rc_stmt 
 {
 	struct item it;
 	switch (s->kind) {
-	case ST_IMPORT: case ST_IMPORTLIB:
+	case ST_IMPORT:
+	case ST_IMPORTLIB:
 		break; /* imports are #includes at the top; type libraries mean nothing to C */
 	case ST_CPP_QUOTE:
 		item_begin(&it, o);
@@ -1138,7 +1268,8 @@ emit_stmt(struct emitter *e, struct rc_out *o, struct joiner *j, struct rc_stmt 
 	case ST_PRAGMA:
 		if (is_pack_pragma(s->str)) {
 			item_begin(&it, o);
-			rc_out_raw_line(&it.o, rc_arena_printf(&e->ctx->arena, "#pragma %s", s->str));
+			rc_out_raw_line(&it.o,
+					rc_arena_printf(&e->ctx->arena, "#pragma %s", s->str));
 			item_end(&it, o, j, IC_CPP);
 		}
 		break;
@@ -1164,7 +1295,8 @@ emit_stmt(struct emitter *e, struct rc_out *o, struct joiner *j, struct rc_stmt 
 		if (!s->var || pl == PL_RPC || pl == PL_COM)
 			break;
 		item_begin(&it, o);
-		emit_proc(e, &it.o, s->var, s->var->name ? s->var->name : "unnamed", NULL, 0, false);
+		emit_proc(e, &it.o, s->var, s->var->name ? s->var->name : "unnamed", NULL, 0,
+			  false);
 		item_end(&it, o, j, IC_PROTO);
 		break;
 	case ST_INTERFACE:
@@ -1173,11 +1305,13 @@ emit_stmt(struct emitter *e, struct rc_out *o, struct joiner *j, struct rc_stmt 
 		break;
 	case ST_DISPINTERFACE:
 		if (s->type && (s->type->flags & RC_TF_DEFINED))
-			emit_guid_item(o, j, s->type, "dispinterface", "IID", "DIID_", type_cname(e, s->type));
+			emit_guid_item(o, j, s->type, "dispinterface", "IID", "DIID_",
+				       type_cname(e, s->type));
 		break;
 	case ST_COCLASS:
 		if (s->type && (s->type->flags & RC_TF_DEFINED))
-			emit_guid_item(o, j, s->type, "coclass", "CLSID", "CLSID_", type_cname(e, s->type));
+			emit_guid_item(o, j, s->type, "coclass", "CLSID", "CLSID_",
+				       type_cname(e, s->type));
 		break;
 	case ST_LIBRARY:
 		if (!s->type)
@@ -1197,7 +1331,8 @@ emit_stmt(struct emitter *e, struct rc_out *o, struct joiner *j, struct rc_stmt 
 		break;
 	case ST_DELEGATE:
 		if (s->type)
-			comment_item(o, j, "delegate", qualified_name(s->type), generic_suffix(e, s->type));
+			comment_item(o, j, "delegate", qualified_name(s->type),
+				     generic_suffix(e, s->type));
 		break;
 	case ST_APICONTRACT:
 		if (s->type && (s->type->flags & RC_TF_DEFINED))
@@ -1226,15 +1361,15 @@ emit_body(struct emitter *e, struct rc_out *o, struct joiner *j, struct rc_stmt 
 /* ---------------- whole-file passes ---------------- */
 
 struct scan {
-	bool async;     /* some procedure is [async]: include <rpcasync.h> */
-	bool guids;     /* IID/CLSID declarations are written */
+	bool async;        /* some procedure is [async]: include <rpcasync.h> */
+	bool guids;        /* IID/CLSID declarations are written */
 	struct rc_vec fwd; /* C names needing a forward typedef, in order */
 };
 
 static void
 scan_fwd_add(struct emitter *e, struct scan *sc, struct rc_type *t)
 {
-	const char *n = type_cname(e, t);
+	const char *n = rc_intern(&e->ctx->strings, type_cname(e, t));
 	if (rc_map_get(&e->fwd, n))
 		return;
 	rc_map_put(&e->fwd, n, (void *)n);
@@ -1262,20 +1397,25 @@ scan_stmts(struct emitter *e, struct scan *sc, struct rc_stmt *s, unsigned depth
 					sc->guids |= rc_attr_has(t->attrs, RC_A_UUID);
 				} else {
 					for (struct rc_stmt *b = t->body; b; b = b->next)
-						if (b->kind == ST_FUNC && b->var && proc_is_async(t, b->var))
+						if (b->kind == ST_FUNC && b->var &&
+						    proc_is_async(t, b->var))
 							sc->async = true;
 				}
 			} else {
 				/* A forward declaration of an RPC interface declares no C type. */
 				const char *q = t->qname ? t->qname : t->name;
-				struct rc_type *def = q ? rc_map_get(&e->ctx->types, rc_intern(&e->ctx->strings, q)) : NULL;
-				if (def && def->kind == TK_INTERFACE && (def->flags & RC_TF_DEFINED) &&
-				    !is_winrt(e, def) && !is_com_interface(def))
+				struct rc_type *def = q ? rc_map_get(&e->ctx->types,
+								     rc_intern(&e->ctx->strings, q))
+							: NULL;
+				if (def && def->kind == TK_INTERFACE &&
+				    (def->flags & RC_TF_DEFINED) && !is_winrt(e, def) &&
+				    !is_com_interface(def))
 					break;
 				scan_fwd_add(e, sc, t);
 			}
 			break;
-		case ST_DISPINTERFACE: case ST_COCLASS:
+		case ST_DISPINTERFACE:
+		case ST_COCLASS:
 			if (!t)
 				break;
 			scan_fwd_add(e, sc, t);
@@ -1319,8 +1459,9 @@ name_constants(struct emitter *e, struct rc_stmt *s, const char *ns, unsigned de
 		if (s->kind == ST_NAMESPACE)
 			name_constants(e, s->body, s->str, depth + 1);
 		else if (s->kind == ST_CONST && ns && s->var && s->var->name)
-			rc_map_put(&e->var_names, (const char *)as_key(s->var),
-			           (void *)mangle(e, rc_arena_printf(&e->ctx->arena, "%s.%s", ns, s->var->name)));
+			rc_map_put(&e->var_names, (const char *)s->var,
+				   (void *)mangle(e, rc_arena_printf(&e->ctx->arena, "%s.%s", ns,
+								     s->var->name)));
 	}
 }
 
@@ -1337,7 +1478,8 @@ import_header(struct emitter *e, const char *name)
 }
 
 static void
-emit_includes(struct emitter *e, struct rc_out *o, struct rc_map *seen, struct rc_stmt *s, unsigned depth)
+emit_includes(struct emitter *e, struct rc_out *o, struct rc_map *seen, struct rc_stmt *s,
+	      unsigned depth)
 {
 	if (depth > MAX_DEPTH)
 		return;
@@ -1375,7 +1517,7 @@ source_name(struct emitter *e, const char *path)
 static const char *
 guard_name(struct emitter *e, const char *base)
 {
-	struct rc_strbuf sb = {0};
+	struct rc_strbuf sb = { 0 };
 	rc_sb_puts(&sb, "RIDL_");
 	for (const char *p = base ? base : ""; *p; p++) {
 		char c = *p;
@@ -1410,7 +1552,7 @@ rc_emit_header(struct rc_ctx *ctx, const char *guard_base, struct rc_strbuf *out
 
 	const char *guard = guard_name(&e, guard_base);
 	rc_out_line(&o, "/* Generated by ridl from %s. Do not edit. */",
-	            source_name(&e, ctx->main ? ctx->main->path : NULL));
+		    source_name(&e, ctx->main ? ctx->main->path : NULL));
 	rc_out_line(&o, "#ifndef %s", guard);
 	rc_out_line(&o, "#define %s", guard);
 	rc_out_nl(&o);
@@ -1418,10 +1560,10 @@ rc_emit_header(struct rc_ctx *ctx, const char *guard_base, struct rc_strbuf *out
 	rc_out_line(&o, "#include <rpcndr.h>");
 	if (sc.async)
 		rc_out_line(&o, "#include <rpcasync.h>");
-	struct rc_strbuf incs = {0};
+	struct rc_strbuf incs = { 0 };
 	struct rc_out io;
 	rc_out_init(&io, &incs, "\t");
-	struct rc_map seen = {0};
+	struct rc_map seen = { 0 };
 	emit_includes(&e, &io, &seen, stmts, 0);
 	rc_map_free(&seen);
 	if (incs.len) {
@@ -1435,10 +1577,10 @@ rc_emit_header(struct rc_ctx *ctx, const char *guard_base, struct rc_strbuf *out
 	rc_out_line(&o, "#endif");
 
 	/* MIDL_user_allocate and MIDL_user_free are declared by rpcndr.h. */
-	struct rc_strbuf body = {0};
+	struct rc_strbuf body = { 0 };
 	struct rc_out bo;
 	rc_out_init(&bo, &body, "\t");
-	struct joiner j = {0};
+	struct joiner j = { 0 };
 	struct item it;
 	if (sc.guids) {
 		/* The names Windows' guiddef.h uses, so either definition may come first. */
@@ -1455,7 +1597,7 @@ rc_emit_header(struct rc_ctx *ctx, const char *guard_base, struct rc_strbuf *out
 		rc_out_line(&it.o, "/* Forward declarations */");
 		for (size_t i = 0; i < sc.fwd.n; i++)
 			rc_out_line(&it.o, "typedef struct %s %s;", (const char *)sc.fwd.items[i],
-			            (const char *)sc.fwd.items[i]);
+				    (const char *)sc.fwd.items[i]);
 		item_end(&it, &bo, &j, IC_OTHER);
 	}
 	rc_vec_free(&sc.fwd);

@@ -55,7 +55,7 @@ rc_out_puts(struct rc_out *o, const char *s)
 void
 rc_out_vprintf(struct rc_out *o, const char *fmt, va_list ap)
 {
-	struct rc_strbuf tmp = {0};
+	struct rc_strbuf tmp = { 0 };
 	rc_sb_vprintf(&tmp, fmt, ap);
 	rc_out_putn(o, rc_sb_str(&tmp), tmp.len);
 	rc_sb_free(&tmp);

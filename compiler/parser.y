@@ -196,7 +196,7 @@ stmt:
 	| CPP_QUOTE '(' STRING ')'	{ $$ = make_str_stmt(ls, ST_CPP_QUOTE, $3, @$); }
 	| PRAGMA_LINE			{ $$ = make_str_stmt(ls, ST_PRAGMA, $1, @$); }
 	| NAMESPACE qtype '{'		{ $<str>$ = ns_enter(ls, $2->qname); }
-	  stmts '}'			{ ls->ctx->cur_namespace = $<str>4; $$ = make_namespace(ls, $2->qname, $5.head, @$); }
+	  stmts '}'			{ $$ = make_namespace(ls, ls->ctx->cur_namespace, $5.head, @$); ls->ctx->cur_namespace = $<str>4; }
 	| IDENT '{' declare_items '}'	{ expect_word(ls, $1, "declare", @1); $$ = rc_stmt_new(CTX, ST_DECLARE, @$); }
 	| attrs decl_stmt		{ $$ = $2; attach_attrs(ls, $$, $1); }
 	| decl_stmt			{ $$ = $1; }

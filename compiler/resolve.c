@@ -322,8 +322,11 @@ resolve_named(struct resolver *r, struct rc_type *t)
 	if (!d && (t->flags & RC_TF_QUALIFIED))
 		d = lookup_ns(r, &ctx->types, t->name);
 	if (!d) {
-		/* A tag used without 'struct' is a common C habit; MIDL accepts it for enums too. */
-		d = lookup_ns(r, &ctx->tags, t->name);
+		/* A tag used without 'struct' is a common C habit; MIDL accepts it for enums too.
+		 * WinRT structs have no typedef and are named by their tag, qualified or not. */
+		d = lookup_ns(r, &ctx->tags, t->qname);
+		if (!d && (t->flags & RC_TF_QUALIFIED))
+			d = lookup_ns(r, &ctx->tags, t->name);
 	}
 	if (!d) {
 		if (rc_map_get(&ctx->values, t->qname))
@@ -475,7 +478,11 @@ resolve_type(struct resolver *r, struct rc_type *t)
 		break;
 	}
 	case TK_ENUM:
+		/* Enumerators may use earlier ones of the same enum, also where they are scoped
+		 * by the enum (WinRT). */
+		push_scope(r, &sc, t->fields, t->nfields);
 		compute_enum(r, t);
+		pop_scope(r, &sc);
 		break;
 	case TK_INTERFACE: case TK_DISPINTERFACE: case TK_DELEGATE: {
 		push_scope(r, &sc, NULL, 0);

@@ -6,7 +6,8 @@
 #   FILE.ast.expected    ridl --dump=ast FILE.idl   (only when the expected file exists)
 #   FILE.types.expected  ridl --dump=types FILE.idl (only when the expected file exists)
 #
-# Each generated header must also compile as C11 and as C++ against the runtime headers.
+# Each generated header must also compile as C11 and as C++ against the runtime headers, and so
+# must the header of every sample under idl-samples/ (compiled only, not compared).
 #
 # Usage: run-golden.sh RIDL SRCDIR
 # With RIDL_UPDATE_GOLDEN=1 in the environment the expected files are rewritten instead (touch
@@ -19,8 +20,12 @@ if [ $# -ne 2 ]; then
 	exit 2
 fi
 ridl=$1
+case $ridl in
+*/*) ridl=$(cd "$(dirname "$ridl")" && pwd)/$(basename "$ridl") ;;
+esac
 srcdir=$(cd "$2" && pwd)
-runtime_inc=$srcdir/../../runtime/include/ridl
+topdir=$(cd "$srcdir/../.." && pwd)
+runtime_inc=$topdir/runtime/include/ridl
 update=${RIDL_UPDATE_GOLDEN:-0}
 cc=${CC:-cc}
 cxx=${CXX:-c++}
@@ -83,23 +88,39 @@ for idl in "${inputs[@]}"; do
 	done
 done
 
+# compile_header HEADER INCLUDE_DIR
+compile_header() {
+	if ! "$cc" -std=c11 -Wall -Wextra -Werror -pedantic -fsyntax-only -I "$2" -I "$runtime_inc" -x c "$1"; then
+		fail "$(basename "$1") does not compile as C11"
+	fi
+	if [ $have_cxx = 1 ] && ! "$cxx" -fsyntax-only -Wall -Werror -I "$2" -I "$runtime_inc" -x c++ "$1"; then
+		fail "$(basename "$1") does not compile as C++"
+	fi
+}
+
 # Compile the headers only once all exist: one may include another (import).
 for idl in "${inputs[@]}"; do
+	h=$tmp/$(basename "$idl" .idl).h
+	[ -f "$h" ] && compile_header "$h" "$tmp"
+done
+
+# The samples: their headers must compile too.
+samples=("$topdir"/idl-samples/*/*.idl)
+for idl in "${samples[@]}"; do
 	name=$(basename "$idl" .idl)
-	h=$tmp/$name.h
-	[ -f "$h" ] || continue
-	if ! "$cc" -std=c11 -Wall -Wextra -Werror -pedantic -fsyntax-only -I "$tmp" -I "$runtime_inc" -x c "$h"; then
-		fail "$name.h does not compile as C11"
+	out=$tmp/samples/$(basename "$(dirname "$idl")")
+	mkdir -p "$out"
+	if ! "$ridl" --out "$out" "$idl" >"$out/$name.stderr" 2>&1; then
+		fail "sample $name: ridl failed:"
+		cat "$out/$name.stderr"
+		continue
 	fi
-	if [ $have_cxx = 1 ] &&
-	   ! "$cxx" -fsyntax-only -Wall -Werror -I "$tmp" -I "$runtime_inc" -x c++ "$h"; then
-		fail "$name.h does not compile as C++"
-	fi
+	compile_header "$out/$name.h" "$out"
 done
 
 if [ $failures -ne 0 ]; then
 	echo "$failures golden check(s) failed"
 	exit 1
 fi
-echo "all golden checks passed (${#inputs[@]} inputs)"
+echo "all golden checks passed (${#inputs[@]} inputs, ${#samples[@]} samples)"
 exit 0
