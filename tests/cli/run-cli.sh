@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Command-line behaviour of ridl: exit codes, output names, the ACF default, depfiles, and
+# that a failed run writes nothing (and leaves an existing output untouched). TAP output.
+#   run-cli.sh RIDL
+set -u
+ridl=$(realpath "$1")
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cd "$tmp" || exit 1
+n=0 fail=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+no() { n=$((n + 1)); echo "not ok $n - $1"; fail=1; }
+check() { if eval "$2"; then ok "$1"; else no "$1"; fi; }
+
+cat > calc.idl <<'IDL'
+[uuid(12345678-1234-1234-1234-123456789abc), version(2.1)]
+interface calc { long Add([in] long a, [in] long b); }
+IDL
+cat > calc.acf <<'ACF'
+[implicit_handle(handle_t calc_h)] interface calc { [async] Add(); }
+ACF
+printf 'import "calc.idl";\ntypedef short T;\n' > user.idl
+
+echo "1..18"
+"$ridl" --version > out.txt; st=$?
+check "--version exits 0 and names ridl" '[ $st = 0 ] && grep -q "^ridl [0-9]" out.txt'
+"$ridl" --help > out.txt; st=$?
+check "--help exits 0 and lists --acf" '[ $st = 0 ] && grep -q -- "--acf FILE" out.txt'
+"$ridl" --bogus calc.idl 2> err.txt; st=$?
+check "unknown option: exit 1 with a message" '[ $st = 1 ] && [ "$(cat err.txt)" = "ridl: error: unknown option '"'"'--bogus'"'"' (see ridl --help)" ]'
+"$ridl" 2> err.txt; st=$?
+check "no input: exit 1" '[ $st = 1 ] && grep -q "no input file" err.txt'
+"$ridl" a.idl b.idl 2> err.txt; st=$?
+check "two inputs: exit 1" '[ $st = 1 ] && grep -q "only one input file" err.txt'
+"$ridl" --client stub calc.idl 2> err.txt; st=$?
+check "--client stub is refused in this version" '[ $st = 1 ] && grep -q "client stub generation is not available" err.txt && [ ! -e calc.h ]'
+"$ridl" --dump=bad calc.idl 2> err.txt; st=$?
+check "--dump takes ast or types" '[ $st = 1 ] && grep -q "takes '"'"'ast'"'"' or '"'"'types'"'"'" err.txt'
+
+"$ridl" calc.idl; st=$?
+check "default output NAME.h in the current directory" '[ $st = 0 ] && [ -f calc.h ]'
+check "the ACF beside the IDL is used by default" 'grep -q "PRPC_ASYNC_STATE Add_AsyncHandle" calc.h && grep -q "extern handle_t calc_h;" calc.h'
+check "interface handles carry the version" 'grep -q "calc_v2_1_c_ifspec" calc.h'
+"$ridl" --acf none --out . --header other.h calc.idl; st=$?
+check "--acf none and --header FILE" '[ $st = 0 ] && grep -q "int32_t Add(int32_t a, int32_t b);" other.h'
+mkdir -p out
+"$ridl" -o out -M out/calc.d calc.idl; st=$?
+check "-o DIR and -M depfile" '[ $st = 0 ] && [ -f out/calc.h ] && [ "$(cat out/calc.d)" = "out/calc.h: \\
+ calc.idl \\
+ calc.acf" ]'
+"$ridl" -o out -M out/user.d user.idl; st=$?
+check "depfile lists imports" '[ $st = 0 ] && grep -q "^ calc.idl" out/user.d && grep -q "^out/user.h:" out/user.d'
+check "an import becomes an #include" 'grep -q "#include \"calc.h\"" out/user.h'
+
+cp out/user.h keep.h
+printf 'import "calc.idl";\ntypedef NOPE T;\n' > user.idl
+"$ridl" -o out -M out/user.d user.idl 2> err.txt; st=$?
+check "errors: exit 1, the old header untouched" '[ $st = 1 ] && cmp -s keep.h out/user.h'
+check "errors: no temporary files left behind" '[ -z "$(ls out | grep -v "^calc\.[hd]$" | grep -v "^user\.[hd]$")" ]'
+"$ridl" --syntax-only --no-source-lines -o nowhere calc.idl; st=$?
+check "--syntax-only writes nothing" '[ $st = 0 ] && [ ! -e nowhere ]'
+"$ridl" -o no-such-dir calc.idl 2> err.txt; st=$?
+check "unwritable output: exit 1 with the path" '[ $st = 1 ] && grep -q "cannot write '"'"'no-such-dir/calc.h'"'"'" err.txt'
+exit $fail
