@@ -363,3 +363,27 @@ rc_type_spelling(struct rc_ctx *ctx, struct rc_type *t)
 	rc_sb_free(&sb);
 	return s;
 }
+
+const char *
+rc_op_text(int op)
+{
+	switch (op) {
+	case RC_OP_SHL: return "<<";
+	case RC_OP_SHR: return ">>";
+	case RC_OP_LE: return "<=";
+	case RC_OP_GE: return ">=";
+	case RC_OP_EQ: return "==";
+	case RC_OP_NE: return "!=";
+	case RC_OP_ANDAND: return "&&";
+	case RC_OP_OROR: return "||";
+	case '[': return "[]";
+	default: break;
+	}
+	static const char single[] = "+-*/%<>&|^~!?.";
+	const char *p = op > 0 && op < 127 ? strchr(single, op) : NULL;
+	if (!p || !*p)
+		return "?";
+	/* one-character operators: a static NUL-terminated copy per character */
+	static const char text[][2] = {"+", "-", "*", "/", "%", "<", ">", "&", "|", "^", "~", "!", "?", "."};
+	return text[p - single];
+}

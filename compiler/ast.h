@@ -287,5 +287,7 @@ bool rc_type_is_ptr_or_array(struct rc_type *t);
 /* Spelling for diagnostics and dumps: "unsigned long", "struct foo *", "IFoo *". */
 const char *rc_type_spelling(struct rc_ctx *ctx, struct rc_type *t);
 const char *rc_base_name(enum rc_base_kind b);
+/* An operator (EX_UNARY/EX_BINARY .op) as written in C: "+", "<<", "&&" ... */
+const char *rc_op_text(int op);
 
 #endif

@@ -275,11 +275,7 @@ compile(struct rc_options *o, struct rc_diag *d)
 		goto done;
 	}
 	if (!errors)
-		errors += rc_resolve(&ctx);
-	if (!errors)
-		errors += rc_acf_merge(&ctx);
-	if (!errors)
-		errors += rc_check(&ctx);
+		errors += rc_analyse(&ctx);
 	if (!errors && o->dump) {
 		struct rc_strbuf out = {0};
 		rc_dump_types(&ctx, &out);

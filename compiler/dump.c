@@ -46,32 +46,6 @@ put_loc(struct dumper *d, struct rc_loc loc)
 		rc_out_printf(d->o, " %u:%u", loc.line, loc.col);
 }
 
-static const char *
-op_name(int op, char buf[2])
-{
-	switch (op) {
-	case RC_OP_SHL:
-		return "<<";
-	case RC_OP_SHR:
-		return ">>";
-	case RC_OP_LE:
-		return "<=";
-	case RC_OP_GE:
-		return ">=";
-	case RC_OP_EQ:
-		return "==";
-	case RC_OP_NE:
-		return "!=";
-	case RC_OP_ANDAND:
-		return "&&";
-	case RC_OP_OROR:
-		return "||";
-	default:
-		buf[0] = op > 32 && op < 127 ? (char)op : '?';
-		buf[1] = '\0';
-		return buf;
-	}
-}
 
 /* ================= --dump=ast ================= */
 
@@ -129,7 +103,6 @@ ast_attrs(struct dumper *d, struct rc_attr *a)
 static void
 ast_expr(struct dumper *d, const char *label, struct rc_expr *e)
 {
-	char buf[2];
 	if (!e) {
 		node(d, label, "(none)");
 		rc_out_nl(d->o);
@@ -182,11 +155,11 @@ ast_expr(struct dumper *d, const char *label, struct rc_expr *e)
 		break;
 	case EX_UNARY:
 		node(d, label, "unary ");
-		rc_out_puts(d->o, op_name(e->op, buf));
+		rc_out_puts(d->o, rc_op_text(e->op));
 		break;
 	case EX_BINARY:
 		node(d, label, "binary ");
-		rc_out_puts(d->o, op_name(e->op, buf));
+		rc_out_puts(d->o, rc_op_text(e->op));
 		break;
 	case EX_COND:
 		node(d, label, "cond");

@@ -223,55 +223,6 @@ item_end(struct item *it, struct rc_out *parent, struct joiner *j, enum item_cla
 
 /* ---------------- expressions ---------------- */
 
-static const char *
-op_text(int op)
-{
-	switch (op) {
-	case RC_OP_SHL:
-		return "<<";
-	case RC_OP_SHR:
-		return ">>";
-	case RC_OP_LE:
-		return "<=";
-	case RC_OP_GE:
-		return ">=";
-	case RC_OP_EQ:
-		return "==";
-	case RC_OP_NE:
-		return "!=";
-	case RC_OP_ANDAND:
-		return "&&";
-	case RC_OP_OROR:
-		return "||";
-	case '+':
-		return "+";
-	case '-':
-		return "-";
-	case '*':
-		return "*";
-	case '/':
-		return "/";
-	case '%':
-		return "%";
-	case '<':
-		return "<";
-	case '>':
-		return ">";
-	case '&':
-		return "&";
-	case '|':
-		return "|";
-	case '^':
-		return "^";
-	case '~':
-		return "~";
-	case '!':
-		return "!";
-	default:
-		return "?";
-	}
-}
-
 /* An integer literal as C: the spelling without MIDL's l/L/i64 suffixes (C picks a wide
  * enough type by itself), keeping u/U. */
 static void
@@ -385,12 +336,12 @@ expr_c(struct emitter *e, struct rc_strbuf *sb, struct rc_expr *x, unsigned dept
 		type_name_c(e, sb, x->type);
 		break;
 	case EX_UNARY:
-		rc_sb_puts(sb, x->op == '*' ? "*" : x->op == '&' ? "&" : op_text(x->op));
+		rc_sb_puts(sb, x->op == '*' ? "*" : x->op == '&' ? "&" : rc_op_text(x->op));
 		operand_c(e, sb, x->a, depth);
 		break;
 	case EX_BINARY:
 		operand_c(e, sb, x->a, depth);
-		rc_sb_printf(sb, " %s ", op_text(x->op));
+		rc_sb_printf(sb, " %s ", rc_op_text(x->op));
 		operand_c(e, sb, x->b, depth);
 		break;
 	case EX_COND:

@@ -184,3 +184,14 @@ rc_import(struct rc_ctx *ctx, const char *name, const char *from, struct rc_loc 
 	ctx->import_depth--;
 	return f;
 }
+
+unsigned
+rc_analyse(struct rc_ctx *ctx)
+{
+	unsigned errors = rc_resolve(ctx);
+	if (!errors)
+		errors = rc_acf_merge(ctx);
+	if (!errors)
+		errors = rc_check(ctx);
+	return errors;
+}

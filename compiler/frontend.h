@@ -85,6 +85,8 @@ struct rc_file *rc_import(struct rc_ctx *ctx, const char *name, const char *from
 unsigned rc_resolve(struct rc_ctx *ctx);
 unsigned rc_acf_merge(struct rc_ctx *ctx);
 unsigned rc_check(struct rc_ctx *ctx);
+/* resolve, ACF merge and check, stopping after the first phase that reports errors. */
+unsigned rc_analyse(struct rc_ctx *ctx);
 
 /* Constant expression evaluation (resolve.c). Returns false (and reports unless quiet) when e
  * is not an integer constant. */

@@ -32,11 +32,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (hit && !errors)
 		ctx.acf = rc_parse_text(&ctx, "fuzz.acf", text + acf_off, size - acf_off, true, true, &errors);
 	if (!errors)
-		errors += rc_resolve(&ctx);
-	if (!errors)
-		errors += rc_acf_merge(&ctx);
-	if (!errors)
-		errors += rc_check(&ctx);
+		errors += rc_analyse(&ctx);
 	if (!errors) {
 		struct rc_strbuf out = {0};
 		rc_emit_header(&ctx, "fuzz", &out);

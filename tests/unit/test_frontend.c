@@ -25,11 +25,7 @@ fx_run(struct fx *f, const char *idl, const char *acf)
 	if (acf && !f->errors)
 		f->ctx.acf = rc_parse_text(&f->ctx, "t.acf", acf, strlen(acf), true, true, &f->errors);
 	if (!f->errors)
-		f->errors += rc_resolve(&f->ctx);
-	if (!f->errors)
-		f->errors += rc_acf_merge(&f->ctx);
-	if (!f->errors)
-		f->errors += rc_check(&f->ctx);
+		f->errors += rc_analyse(&f->ctx);
 }
 
 static void
