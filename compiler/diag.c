@@ -163,9 +163,15 @@ report(struct rc_diag *d, enum rc_severity sev, enum rc_diag_code code, const st
 {
 	if (d->stopped)
 		return;
+	/* A note belongs to the diagnostic before it: it goes where that one went. */
+	if (sev == RC_SEV_NOTE && d->last_suppressed)
+		return;
+	d->last_suppressed = false;
 	if (sev == RC_SEV_WARNING) {
-		if (d->no_warnings)
+		if (d->no_warnings) {
+			d->last_suppressed = true;
 			return;
+		}
 		if (d->warnings_are_errors)
 			sev = RC_SEV_ERROR;
 	}

@@ -45,6 +45,7 @@ struct rc_diag {
 	bool show_source;          /* print the source line and a caret (default true) */
 	bool no_warnings;          /* -w */
 	bool warnings_are_errors;  /* -Werror */
+	bool last_suppressed;      /* the last diagnostic was not shown (its notes are not either) */
 	struct rc_diag_source *sources;
 	unsigned counts[RC_DIAG_COUNT]; /* how often each code was reported */
 };

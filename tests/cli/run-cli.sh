@@ -21,7 +21,7 @@ cat > calc.acf <<'ACF'
 ACF
 printf 'import "calc.idl";\ntypedef short T;\n' > user.idl
 
-echo "1..18"
+echo "1..20"
 "$ridl" --version > out.txt; st=$?
 check "--version exits 0 and names ridl" '[ $st = 0 ] && grep -q "^ridl [0-9]" out.txt'
 "$ridl" --help > out.txt; st=$?
@@ -61,4 +61,12 @@ check "errors: no temporary files left behind" '[ -z "$(ls out | grep -v "^calc\
 check "--syntax-only writes nothing" '[ $st = 0 ] && [ ! -e nowhere ]'
 "$ridl" -o no-such-dir calc.idl 2> err.txt; st=$?
 check "unwritable output: exit 1 with the path" '[ $st = 1 ] && grep -q "cannot write '"'"'no-such-dir/calc.h'"'"'" err.txt'
+mkdir -p w
+printf 'typedef long T;\n' > w/a.idl
+printf 'import "a.idl";\ntypedef short T;\n' > w/b.idl
+"$ridl" --syntax-only --no-source-lines w/b.idl 2> err.txt; st=$?
+check "a warning and its note" '[ $st = 0 ] && [ "$(cat err.txt)" = "w/a.idl:1:14: warning: '"'"'T'"'"' redefined with a different type; the first definition is used
+w/b.idl:2:15: note: first definition of '"'"'T'"'"' is here" ]'
+"$ridl" -w --syntax-only w/b.idl 2> err.txt; st=$?
+check "-w hides warnings and their notes" '[ $st = 0 ] && [ ! -s err.txt ]'
 exit $fail
