@@ -145,7 +145,13 @@ rc_attr_new(struct rc_ctx *ctx, const char *name, struct rc_loc loc)
 	struct rc_attr *a = rc_arena_alloc(&ctx->arena, sizeof(*a));
 	a->name = name;
 	a->loc = loc;
-	a->id = rc_attr_lookup(name);
+	/* Names are interned: look each distinct one up in the table once per compilation. */
+	uintptr_t cached = (uintptr_t)rc_map_get(&ctx->attr_ids, name);
+	if (!cached) {
+		cached = (uintptr_t)rc_attr_lookup(name) + 1;
+		rc_map_put(&ctx->attr_ids, name, (void *)cached);
+	}
+	a->id = (enum rc_attr_id)(cached - 1);
 	return a;
 }
 

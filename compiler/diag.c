@@ -87,8 +87,6 @@ add_source(struct rc_diag *d, const char *file, char *text, size_t len)
 	s->file = rc_xstrdup(file);
 	s->text = text;
 	s->len = len;
-	if (text)
-		index_lines(s);
 	s->next = d->sources;
 	d->sources = s;
 	return s;
@@ -133,6 +131,8 @@ show_line(struct rc_diag *d, struct rc_loc loc, struct rc_strbuf *sb)
 	if (!d->show_source || !loc.file || loc.line == 0)
 		return;
 	struct rc_diag_source *s = find_source(d, loc.file);
+	if (s->text && !s->line_starts)
+		index_lines(s); /* on first use: most files never get a diagnostic */
 	if (!s->text || loc.line > s->nlines)
 		return;
 	const char *line = s->text + s->line_starts[loc.line - 1];

@@ -36,6 +36,7 @@ rc_ctx_free(struct rc_ctx *ctx)
 	rc_map_free(&ctx->tags);
 	rc_map_free(&ctx->values);
 	rc_map_free(&ctx->loaded);
+	rc_map_free(&ctx->attr_ids);
 	rc_interner_free(&ctx->strings);
 	rc_arena_free(&ctx->arena);
 }

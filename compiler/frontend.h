@@ -58,6 +58,7 @@ struct rc_ctx {
 	struct rc_map tags;      /* struct/union/enum tags -> struct rc_type * */
 	struct rc_map values;    /* constants and enumerators -> struct rc_var * */
 	struct rc_map loaded;    /* interned path -> struct rc_file * (each file parsed once) */
+	struct rc_map attr_ids;  /* interned attribute name -> rc_attr_id + 1 (lookup cache) */
 
 	/* Parser state */
 	unsigned import_depth;

@@ -35,12 +35,11 @@ struct rc_plist {
 	unsigned n;
 };
 
-/* A declarator: a name plus the type constructors around it. The base type goes into *hole. */
+/* A declarator: a name plus the type constructors around it (arena-allocated). */
 struct rc_declarator {
 	const char *name;
 	struct rc_loc loc;
-	struct rc_type *top;
-	struct rc_type **hole;
+	struct rc_type *top;       /* outermost constructor; its innermost ->ref gets the base */
 	struct rc_expr *bits;     /* bit-field width */
 	const char *callconv;
 	struct rc_plist gparams;  /* generic parameters on a delegate name */

@@ -53,8 +53,8 @@ static struct rc_plist plist_one(struct rc_ctx *ctx, void *item);
 static void **plist_array(struct rc_ctx *ctx, struct rc_plist *l);
 static void slist_add(struct rc_stmt_list *l, struct rc_stmt *s);
 
-static struct rc_declarator decl_name(const char *name, struct rc_loc loc);
-static struct rc_declarator decl_wrap(struct rc_ctx *ctx, struct rc_declarator d, struct rc_type *t);
+static struct rc_declarator *decl_name(struct rc_ctx *ctx, const char *name, struct rc_loc loc);
+static struct rc_declarator *decl_wrap(struct rc_ctx *ctx, struct rc_declarator *d, struct rc_type *t);
 static struct rc_type *decl_apply(struct rc_declarator *d, struct rc_type *base);
 static struct rc_type *type_with_quals(struct rc_ctx *ctx, struct rc_type *t, unsigned quals);
 
@@ -115,7 +115,7 @@ static struct rc_type *make_array(struct rc_lexstate *ls, struct rc_expr *size, 
 	struct rc_attr *attr;
 	struct rc_stmt_list slist;
 	struct rc_plist plist;
-	struct rc_declarator decl;
+	struct rc_declarator *decl; /* a pointer keeps the value stack small */
 	unsigned uval;
 }
 
@@ -430,9 +430,9 @@ generic_or_qtype:
 	;
 
 type_args:
-	  type abs_declarator		{ $$ = plist_one(CTX, decl_apply(&$2, $1)); }
+	  type abs_declarator		{ $$ = plist_one(CTX, decl_apply($2, $1)); }
 	| type				{ $$ = plist_one(CTX, $1); }
-	| type_args ',' type abs_declarator { $$ = $1; plist_push(CTX, &$$, decl_apply(&$4, $3)); }
+	| type_args ',' type abs_declarator { $$ = $1; plist_push(CTX, &$$, decl_apply($4, $3)); }
 	| type_args ',' type		{ $$ = $1; plist_push(CTX, &$$, $3); }
 	;
 
@@ -483,7 +483,7 @@ case_label:
 	;
 
 arm_field:
-	  attrs_opt type declarator ';'	{ $$ = make_param(ls, $1, $2, &$3, @3); $$->kind = RC_V_ARM; }
+	  attrs_opt type declarator ';'	{ $$ = make_param(ls, $1, $2, $3, @3); $$->kind = RC_V_ARM; }
 	| attrs_opt type ';'		{ $$ = rc_var_new(CTX, RC_V_ARM, NULL, @2); $$->type = $2; $$->attrs = $1; }
 	| ';'				{ $$ = rc_var_new(CTX, RC_V_ARM, NULL, @1); }
 	;
@@ -507,23 +507,23 @@ enumerator:
 /* ---------------- declarators ---------------- */
 
 decl_list:
-	  declarator			{ struct rc_declarator *d = rc_arena_alloc(&CTX->arena, sizeof(*d)); *d = $1; $$ = plist_one(CTX, d); }
-	| decl_list ',' declarator	{ struct rc_declarator *d = rc_arena_alloc(&CTX->arena, sizeof(*d)); *d = $3; $$ = $1; plist_push(CTX, &$$, d); }
+	  declarator			{ $$ = plist_one(CTX, $1); }
+	| decl_list ',' declarator	{ $$ = $1; plist_push(CTX, &$$, $3); }
 	;
 
 declarator:
 	  direct_declarator		{ $$ = $1; }
 	| '*' quals_opt declarator	{ struct rc_type *p = rc_type_pointer(CTX, NULL, @1); p->flags |= $2; $$ = decl_wrap(CTX, $3, p); }
-	| CALLCONV declarator		{ $$ = $2; $$.callconv = $1; }
-	| direct_declarator ':' expr	{ $$ = $1; $$.bits = $3; }
+	| CALLCONV declarator		{ $$ = $2; $$->callconv = $1; }
+	| direct_declarator ':' expr	{ $$ = $1; $$->bits = $3; }
 	;
 
 direct_declarator:
-	  any_name			{ $$ = decl_name($1, @1); }
+	  any_name			{ $$ = decl_name(CTX, $1, @1); }
 	| '(' declarator ')'		{ $$ = $2; }
 	| direct_declarator '[' array_size ']'	{ $$ = decl_wrap(CTX, $1, make_array(ls, $3, @2)); }
 	| direct_declarator '(' params_opt ')'	{ struct rc_type *f = rc_type_new(CTX, TK_FUNC, @2); f->nfields = $3.n; f->fields = (struct rc_var **)plist_array(CTX, &$3);
-	                                          f->callconv = $1.callconv; $$ = decl_wrap(CTX, $1, f); }
+	                                          f->callconv = $1->callconv; $$ = decl_wrap(CTX, $1, f); }
 	;
 
 array_size:
@@ -533,14 +533,14 @@ array_size:
 	;
 
 abs_declarator:
-	  '*' quals_opt			{ struct rc_type *p = rc_type_pointer(CTX, NULL, @1); p->flags |= $2; $$ = decl_wrap(CTX, decl_name(NULL, @1), p); }
+	  '*' quals_opt			{ struct rc_type *p = rc_type_pointer(CTX, NULL, @1); p->flags |= $2; $$ = decl_wrap(CTX, decl_name(CTX, NULL, @1), p); }
 	| '*' quals_opt abs_declarator	{ struct rc_type *p = rc_type_pointer(CTX, NULL, @1); p->flags |= $2; $$ = decl_wrap(CTX, $3, p); }
 	| abs_direct			{ $$ = $1; }
-	| CALLCONV abs_declarator	{ $$ = $2; $$.callconv = $1; }
+	| CALLCONV abs_declarator	{ $$ = $2; $$->callconv = $1; }
 	;
 
 abs_direct:
-	  '[' array_size ']'		{ $$ = decl_wrap(CTX, decl_name(NULL, @1), make_array(ls, $2, @1)); }
+	  '[' array_size ']'		{ $$ = decl_wrap(CTX, decl_name(CTX, NULL, @1), make_array(ls, $2, @1)); }
 	| abs_direct '[' array_size ']'	{ $$ = decl_wrap(CTX, $1, make_array(ls, $3, @2)); }
 	;
 
@@ -555,8 +555,8 @@ params:
 	;
 
 param:
-	  attrs_opt type param_declarator	{ $$ = make_param(ls, $1, $2, &$3, @$); }
-	| attrs_opt type			{ struct rc_declarator d = decl_name(NULL, @2); $$ = make_param(ls, $1, $2, &d, @2); }
+	  attrs_opt type param_declarator	{ $$ = make_param(ls, $1, $2, $3, @$); }
+	| attrs_opt type			{ $$ = make_param(ls, $1, $2, decl_name(CTX, NULL, @2), @2); }
 	| ELLIPSIS				{ $$ = rc_var_new(CTX, RC_V_PARAM, NULL, @1); $$->type = rc_type_new(CTX, TK_VOID, @1); $$->type->name = "..."; }
 	;
 
@@ -617,10 +617,10 @@ expr:
 
 cast_type:
 	  base_type			{ $$ = $1; }
-	| base_type abs_declarator	{ $$ = decl_apply(&$2, $1); }
+	| base_type abs_declarator	{ $$ = decl_apply($2, $1); }
 	| CONST base_type		{ $$ = type_with_quals(CTX, $2, RC_TF_CONST); }
 	| STRUCT any_name		{ $$ = rc_type_named(CTX, TK_STRUCT, $2, @$); }
-	| STRUCT any_name abs_declarator { $$ = decl_apply(&$3, rc_type_named(CTX, TK_STRUCT, $2, @2)); }
+	| STRUCT any_name abs_declarator { $$ = decl_apply($3, rc_type_named(CTX, TK_STRUCT, $2, @2)); }
 	| ENUM any_name			{ $$ = rc_type_named(CTX, TK_ENUM, $2, @$); }
 	;
 

@@ -120,33 +120,29 @@ slist_add(struct rc_stmt_list *l, struct rc_stmt *s)
 
 /* ---- declarators ---- */
 
-static struct rc_declarator
-decl_name(const char *name, struct rc_loc loc)
+static struct rc_declarator *
+decl_name(struct rc_ctx *ctx, const char *name, struct rc_loc loc)
 {
-	struct rc_declarator d;
-	memset(&d, 0, sizeof(d));
-	d.name = name;
-	d.loc = loc;
-	d.hole = NULL; /* set by decl_apply/decl_wrap: &top */
+	struct rc_declarator *d = rc_arena_alloc(&ctx->arena, sizeof(*d));
+	d->name = name;
+	d->loc = loc;
 	return d;
 }
 
-/* Puts t where the base type would go; t's own ->ref becomes the new hole. */
-static struct rc_declarator
-decl_wrap(struct rc_ctx *ctx, struct rc_declarator d, struct rc_type *t)
+/* Puts t where the base type would go: the innermost ->ref that is still empty. */
+static struct rc_declarator *
+decl_wrap(struct rc_ctx *ctx, struct rc_declarator *d, struct rc_type *t)
 {
 	(void)ctx;
-	if (!d.top) {
-		d.top = t;
+	if (!d->top) {
+		d->top = t;
 	} else {
-		/* Walk to the hole: the innermost ->ref that is still empty. */
-		struct rc_type *x = d.top;
+		struct rc_type *x = d->top;
 		unsigned guard = 0;
 		while (x->ref && guard++ < 100000)
 			x = x->ref;
 		x->ref = t;
 	}
-	d.hole = NULL;
 	return d;
 }
 
