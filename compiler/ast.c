@@ -155,20 +155,6 @@ rc_attr_new(struct rc_ctx *ctx, const char *name, struct rc_loc loc)
 	return a;
 }
 
-struct rc_stmt *
-rc_stmt_append(struct rc_stmt *a, struct rc_stmt *b)
-{
-	if (!a)
-		return b;
-	if (!b)
-		return a;
-	struct rc_stmt *t = a;
-	while (t->next)
-		t = t->next;
-	t->next = b;
-	return a;
-}
-
 struct rc_attr *
 rc_attr_append(struct rc_attr *a, struct rc_attr *b)
 {
@@ -181,25 +167,6 @@ rc_attr_append(struct rc_attr *a, struct rc_attr *b)
 		t = t->next;
 	t->next = b;
 	return a;
-}
-
-void
-rc_var_list_push(struct rc_var_list *l, struct rc_var *var)
-{
-	rc_vec_push(&l->v, var);
-}
-
-unsigned
-rc_var_list_finish(struct rc_ctx *ctx, struct rc_var_list *l, struct rc_var ***ret)
-{
-	unsigned n = (unsigned)l->v.n;
-	*ret = NULL;
-	if (n) {
-		*ret = rc_arena_alloc(&ctx->arena, n * sizeof(**ret));
-		memcpy(*ret, l->v.items, n * sizeof(**ret));
-	}
-	rc_vec_free(&l->v);
-	return n;
 }
 
 struct rc_attr *
@@ -270,10 +237,9 @@ rc_type_is_char(struct rc_type *t)
 }
 
 bool
-rc_type_is_ptr_or_array(struct rc_type *t)
+rc_proc_is_async(struct rc_type *iface, struct rc_var *proc)
 {
-	t = rc_type_unalias(t);
-	return t && (t->kind == TK_POINTER || t->kind == TK_ARRAY);
+	return rc_attr_has(proc->attrs, RC_A_ASYNC) || (iface && rc_attr_has(iface->attrs, RC_A_ASYNC));
 }
 
 static const char *const base_names[RC_B_COUNT] = {

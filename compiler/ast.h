@@ -136,7 +136,6 @@ enum rc_type_flags {
 	RC_TF_CONFORMANT = 1u << 4, /* array [] or [*] (no fixed size) */
 	RC_TF_STAR = 1u << 5,       /* array written [*] */
 	RC_TF_VISITING = 1u << 6,   /* cycle guard for recursive walks */
-	RC_TF_EMITTED = 1u << 7,    /* the header emitter wrote its definition */
 	RC_TF_QUALIFIED = 1u << 8,  /* TK_NAMED written with a namespace (A.B.C) */
 	RC_TF_CHECKED = 1u << 9,    /* check: attributes and members checked */
 	RC_TF_RPC_CHECKED = 1u << 10, /* check: RPC rules applied (reached from a remote procedure) */
@@ -168,7 +167,6 @@ struct rc_type {
 	unsigned ngeneric_params;
 	const char *callconv;    /* __stdcall etc. as written, or NULL */
 	struct rc_file *file;    /* where declared */
-	bool is_acf_async;       /* interface-level [async] from the ACF */
 };
 
 /* ---- named things ---- */
@@ -256,17 +254,8 @@ struct rc_var *rc_var_new(struct rc_ctx *ctx, enum rc_var_kind kind, const char 
 struct rc_stmt *rc_stmt_new(struct rc_ctx *ctx, enum rc_stmt_kind kind, struct rc_loc loc);
 struct rc_attr *rc_attr_new(struct rc_ctx *ctx, const char *name, struct rc_loc loc);
 
-/* Appends b to list a (either may be NULL); returns the head. */
-struct rc_stmt *rc_stmt_append(struct rc_stmt *a, struct rc_stmt *b);
+/* Appends list b to list a (either may be NULL); returns the head. */
 struct rc_attr *rc_attr_append(struct rc_attr *a, struct rc_attr *b);
-
-/* Growable arrays of nodes built during parsing (arena-backed on finish). */
-struct rc_var_list {
-	struct rc_vec v;
-};
-void rc_var_list_push(struct rc_var_list *l, struct rc_var *var);
-/* Moves the list into an arena array (*ret, count); frees the temporary vector. */
-unsigned rc_var_list_finish(struct rc_ctx *ctx, struct rc_var_list *l, struct rc_var ***ret);
 
 /* ---- queries ---- */
 
@@ -282,7 +271,9 @@ struct rc_type *rc_type_deref_named(struct rc_type *t);
 struct rc_attr *rc_type_find_attr(struct rc_type *t, enum rc_attr_id id);
 bool rc_type_is_integer(struct rc_type *t); /* base integer types, enums, error_status_t */
 bool rc_type_is_char(struct rc_type *t);    /* char, byte, wchar_t, small (for [string]) */
-bool rc_type_is_ptr_or_array(struct rc_type *t);
+/* Is the procedure [async], by its own attribute or its interface's (IDL or ACF)? iface may
+ * be NULL. */
+bool rc_proc_is_async(struct rc_type *iface, struct rc_var *proc);
 
 /* Spelling for diagnostics and dumps: "unsigned long", "struct foo *", "IFoo *". */
 const char *rc_type_spelling(struct rc_ctx *ctx, struct rc_type *t);

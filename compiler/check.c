@@ -19,6 +19,7 @@ struct checker {
 	unsigned errors;
 	bool remote;           /* inside a remote interface: RPC rules apply */
 	bool in_library;       /* inside a library block (type library: COM rules) */
+	bool in_namespace;     /* inside a WinRT namespace (WinRT rules, no RPC) */
 	bool object;           /* inside an [object] interface */
 	struct rc_type *iface; /* current interface */
 	unsigned depth;
@@ -652,12 +653,6 @@ check_type_defs(struct checker *c, struct rc_type *t)
 
 /* ---------------- procedures ---------------- */
 
-static bool
-proc_is_async(struct checker *c, struct rc_var *proc)
-{
-	return rc_attr_has(proc->attrs, RC_A_ASYNC) || (c->iface && rc_attr_has(c->iface->attrs, RC_A_ASYNC));
-}
-
 static void
 check_proc(struct checker *c, struct rc_var *proc)
 {
@@ -676,7 +671,7 @@ check_proc(struct checker *c, struct rc_var *proc)
 	}
 	check_dups(c, params, n, "parameter");
 
-	if (proc_is_async(c, proc) && c->object) {
+	if (rc_proc_is_async(c->iface, proc) && c->object) {
 		struct rc_attr *a = rc_attr_find(proc->attrs, RC_A_ASYNC);
 		if (!a)
 			a = rc_attr_find(c->iface->attrs, RC_A_ASYNC);
@@ -706,7 +701,7 @@ check_proc(struct checker *c, struct rc_var *proc)
 			rc_error(d, RC_E_PARAM_NAME, p->loc, "parameter %u of remote procedure '%s' needs a name", i + 1, proc->name);
 			error(c);
 		}
-		if (t->kind == TK_VOID || (t->kind == TK_VOID && i > 0)) {
+		if (t->kind == TK_VOID) {
 			rc_error(d, RC_E_PARAM_DIR, p->loc, "parameter '%s' of procedure '%s' has type void", p->name ? p->name : "?", proc->name);
 			error(c);
 			continue;
@@ -784,7 +779,7 @@ check_interface(struct checker *c, struct rc_type *t)
 			has_procs = true;
 	struct checker saved = *c;
 	c->object = object;
-	c->remote = !object && !local && !c->ctx->cur_namespace;
+	c->remote = !object && !local && !c->in_namespace;
 	c->iface = t;
 	if (c->remote && has_procs && !rc_attr_has(t->attrs, RC_A_UUID)) {
 		rc_error(d, RC_E_NO_UUID, t->loc, "interface '%s' needs [uuid(...)], or [local] if it is not remote", t->name);
@@ -887,10 +882,10 @@ check_stmts(struct checker *c, struct rc_stmt *s)
 			check_stmts(c, s->type->body);
 			break;
 		case ST_NAMESPACE: {
-			const char *saved = c->ctx->cur_namespace;
-			c->ctx->cur_namespace = s->str;
+			bool saved = c->in_namespace;
+			c->in_namespace = true;
 			check_stmts(c, s->body);
-			c->ctx->cur_namespace = saved;
+			c->in_namespace = saved;
 			break;
 		}
 		default:
@@ -906,6 +901,5 @@ rc_check(struct rc_ctx *ctx)
 	memset(&c, 0, sizeof(c));
 	c.ctx = ctx;
 	check_stmts(&c, ctx->main->stmts);
-	ctx->cur_namespace = NULL;
 	return c.errors;
 }

@@ -132,7 +132,6 @@ parse_args(int argc, char **argv, struct rc_options *o, struct rc_diag *d)
 				rc_error_noloc(d, RC_E_USAGE, "--max-errors takes a number, not '%s'", optarg);
 				return 1;
 			}
-			o->max_errors = (unsigned)n;
 			d->max_errors = (unsigned)n;
 			break;
 		}
@@ -231,9 +230,10 @@ compile(struct rc_options *o, struct rc_diag *d)
 	int ret = 0;
 
 	struct stat st;
-	if (stat(o->input, &st) != 0 || S_ISDIR(st.st_mode)) {
+	int st_ok = stat(o->input, &st) == 0;
+	if (!st_ok || S_ISDIR(st.st_mode)) {
 		rc_error_noloc(d, RC_E_FILE, "cannot read '%s': %s", o->input,
-		               stat(o->input, &st) != 0 ? strerror(errno) : "is a directory");
+		               !st_ok ? strerror(errno) : "is a directory");
 		rc_ctx_free(&ctx);
 		return 1;
 	}
@@ -321,7 +321,6 @@ rc_main(int argc, char **argv)
 {
 	struct rc_options o;
 	memset(&o, 0, sizeof(o));
-	o.max_errors = 50;
 	struct rc_diag d;
 	rc_diag_init(&d, stderr);
 	int r = parse_args(argc, argv, &o, &d);

@@ -939,7 +939,7 @@ types_container(struct dumper *d, struct rc_type *t, unsigned depth)
 			rc_out_printf(d->o, ", inherits %s", rc_sb_str(&sb));
 			rc_sb_free(&sb);
 		}
-		if (rc_attr_has(t->attrs, RC_A_ASYNC) || t->is_acf_async)
+		if (rc_attr_has(t->attrs, RC_A_ASYNC))
 			rc_out_puts(d->o, ", async");
 	}
 	rc_out_nl(d->o);

@@ -886,13 +886,6 @@ is_winrt(struct emitter *e, struct rc_type *t)
 	return e->ns || t->ngeneric_params || is_namespaced(t);
 }
 
-static bool
-proc_is_async(struct rc_type *iface, struct rc_var *proc)
-{
-	return rc_attr_has(proc->attrs, RC_A_ASYNC) || rc_attr_has(iface->attrs, RC_A_ASYNC) ||
-	       iface->is_acf_async;
-}
-
 /* Is p an explicit binding handle: handle_t, a [handle] type, or an [in] context handle (also
  * passed by pointer)? */
 static bool
@@ -934,7 +927,7 @@ emit_rpc_proc(struct emitter *e, struct rc_out *o, struct rc_type *iface, struct
 	const char *name = proc->name ? proc->name : "unnamed";
 	const char *extra[2];
 	unsigned nextra = 0;
-	bool async = proc_is_async(iface, proc);
+	bool async = rc_proc_is_async(iface, proc);
 	if (async)
 		extra[nextra++] =
 			rc_arena_printf(&e->ctx->arena, "PRPC_ASYNC_STATE %s_AsyncHandle", name);
@@ -1349,7 +1342,7 @@ scan_stmts(struct emitter *e, struct scan *sc, struct rc_stmt *s, unsigned depth
 				} else {
 					for (struct rc_stmt *b = t->body; b; b = b->next)
 						if (b->kind == ST_FUNC && b->var &&
-						    proc_is_async(t, b->var))
+						    rc_proc_is_async(t, b->var))
 							sc->async = true;
 				}
 			} else {

@@ -41,12 +41,6 @@ rc_ctx_free(struct rc_ctx *ctx)
 	rc_arena_free(&ctx->arena);
 }
 
-const char *
-rc_ctx_intern(struct rc_ctx *ctx, const char *s)
-{
-	return rc_intern(&ctx->strings, s);
-}
-
 /* "dir/calc.idl" -> "calc" */
 static const char *
 file_base(struct rc_ctx *ctx, const char *path)

@@ -37,9 +37,6 @@ struct rc_options {
 	bool syntax_only;
 	const char *depfile;        /* -M */
 	const char *dump;           /* "ast", "types" or NULL */
-	unsigned max_errors;
-	bool no_warnings, werror;
-	bool no_source_lines;       /* --no-source-lines: diagnostics without the quoted line */
 };
 
 struct rc_ctx {
@@ -68,8 +65,6 @@ struct rc_ctx {
 
 void rc_ctx_init(struct rc_ctx *ctx, struct rc_options *opts, struct rc_diag *diag);
 void rc_ctx_free(struct rc_ctx *ctx);
-
-const char *rc_ctx_intern(struct rc_ctx *ctx, const char *s);
 
 /* Parses a file (preprocessing it unless opts->no_cpp) and appends it to ctx->files. Returns
  * the file (never NULL; on failure it has no statements) and adds its errors to *errors. */

@@ -623,12 +623,8 @@ resolve_expr_quiet(struct resolver *r, struct rc_expr *e)
 		resolve_expr_quiet(r, e);
 		return;
 	}
-	if (e->kind == EX_CAST || e->kind == EX_SIZEOF || e->kind == EX_TYPE) {
-		unsigned saved = r->errors;
-		if (e->type)
-			resolve_type(r, e->type);
-		(void)saved;
-	}
+	if ((e->kind == EX_CAST || e->kind == EX_SIZEOF || e->kind == EX_TYPE) && e->type)
+		resolve_type(r, e->type);
 	resolve_expr_quiet(r, e->a);
 	if (e->kind != EX_MEMBER && e->kind != EX_PMEMBER) {
 		resolve_expr_quiet(r, e->b);
