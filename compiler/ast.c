@@ -242,6 +242,80 @@ rc_proc_is_async(struct rc_type *iface, struct rc_var *proc)
 	return rc_attr_has(proc->attrs, RC_A_ASYNC) || (iface && rc_attr_has(iface->attrs, RC_A_ASYNC));
 }
 
+bool
+rc_iface_is_object(struct rc_type *t, bool in_library)
+{
+	return rc_attr_has(t->attrs, RC_A_OBJECT) || rc_attr_has(t->attrs, RC_A_ODL) ||
+	       rc_attr_has(t->attrs, RC_A_DUAL) || rc_attr_has(t->attrs, RC_A_OLEAUTOMATION) ||
+	       t->ref != NULL || in_library;
+}
+
+bool
+rc_iface_is_remote(struct rc_type *t, bool in_library, bool in_namespace)
+{
+	return !rc_iface_is_object(t, in_library) && !rc_attr_has(t->attrs, RC_A_LOCAL) && !in_namespace;
+}
+
+void
+rc_iface_version(struct rc_type *t, unsigned *ret_major, unsigned *ret_minor)
+{
+	unsigned maj = 0, min = 0;
+	struct rc_attr *a = rc_attr_find(t->attrs, RC_A_VERSION);
+	struct rc_expr *x = a && a->nargs >= 1 ? a->args[0] : NULL;
+	if (x && x->kind == EX_INT) {
+		maj = (unsigned)(x->ival & 0xffff);
+	} else if (x && x->kind == EX_FLOAT && x->str) {
+		const char *p = x->str;
+		for (; *p >= '0' && *p <= '9'; p++)
+			maj = (maj * 10 + (unsigned)(*p - '0')) & 0xffff;
+		if (*p == '.')
+			for (p++; *p >= '0' && *p <= '9'; p++)
+				min = (min * 10 + (unsigned)(*p - '0')) & 0xffff;
+	}
+	*ret_major = maj;
+	*ret_minor = min;
+}
+
+const char *
+rc_base_cname(const struct rc_type *t)
+{
+	bool u = t->sign == RC_SIGN_UNSIGNED;
+	switch (t->base) {
+	case RC_B_BOOLEAN:
+	case RC_B_BYTE:
+		return "uint8_t";
+	case RC_B_CHAR:
+		return u ? "unsigned char" : t->sign == RC_SIGN_SIGNED ? "signed char" : "char";
+	case RC_B_WCHAR:
+		return "uint16_t";
+	case RC_B_SMALL:
+	case RC_B_INT8:
+		return u ? "uint8_t" : "int8_t";
+	case RC_B_SHORT:
+	case RC_B_INT16:
+		return u ? "uint16_t" : "int16_t";
+	case RC_B_LONG:
+	case RC_B_INT:
+	case RC_B_INT32:
+		return u ? "uint32_t" : "int32_t";
+	case RC_B_HYPER:
+	case RC_B_INT64:
+		return u ? "uint64_t" : "int64_t";
+	case RC_B_INT3264:
+		return u ? "uintptr_t" : "intptr_t";
+	case RC_B_FLOAT:
+		return "float";
+	case RC_B_DOUBLE:
+		return "double";
+	case RC_B_ERROR_STATUS:
+		return "error_status_t";
+	case RC_B_HANDLE:
+		return "handle_t";
+	default:
+		return "int";
+	}
+}
+
 static const char *const base_names[RC_B_COUNT] = {
 	[RC_B_BOOLEAN] = "boolean", [RC_B_BYTE] = "byte", [RC_B_CHAR] = "char",
 	[RC_B_WCHAR] = "wchar_t", [RC_B_SMALL] = "small", [RC_B_SHORT] = "short",

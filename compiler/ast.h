@@ -275,6 +275,17 @@ bool rc_type_is_char(struct rc_type *t);    /* char, byte, wchar_t, small (for [
  * be NULL. */
 bool rc_proc_is_async(struct rc_type *iface, struct rc_var *proc);
 
+/* Is interface t a COM interface: [object], or written for type libraries ([odl], [dual],
+ * [oleautomation], inside a library, or inheriting from another interface)? */
+bool rc_iface_is_object(struct rc_type *t, bool in_library);
+/* Is interface t remote, one stubs are generated for and the RPC rules apply to: not COM,
+ * not [local], not WinRT (inside a namespace)? */
+bool rc_iface_is_remote(struct rc_type *t, bool in_library, bool in_namespace);
+/* The [version(MAJOR.MINOR)] of an interface (0.0 when absent). */
+void rc_iface_version(struct rc_type *t, unsigned *ret_major, unsigned *ret_minor);
+/* The C type of a base type (TK_BASE): "int32_t", "unsigned char", "handle_t" ... */
+const char *rc_base_cname(const struct rc_type *t);
+
 /* Spelling for diagnostics and dumps: "unsigned long", "struct foo *", "IFoo *". */
 const char *rc_type_spelling(struct rc_ctx *ctx, struct rc_type *t);
 const char *rc_base_name(enum rc_base_kind b);

@@ -420,8 +420,12 @@ check_member(struct checker *c, struct rc_var *v, struct rc_var **scope, unsigne
 	struct rc_attr *r = rc_attr_find(v->attrs, RC_A_RANGE);
 	if (r && r->nargs == 2) {
 		int64_t lo, hi;
-		if (!rc_type_is_integer(v->type)) {
-			rc_error(d, RC_E_RANGE, r->loc, "[range] on '%s', which is not an integer", v->name ? v->name : "?");
+		/* On a [string], the range bounds its length (terminator included), as in MS-RPCE
+		 * 3.1.1.5.3.3.1. */
+		bool is_string = rc_attr_has(v->attrs, RC_A_STRING) || rc_type_find_attr(v->type, RC_A_STRING);
+		if (!rc_type_is_integer(v->type) && !is_string) {
+			rc_error(d, RC_E_RANGE, r->loc, "[range] on '%s', which is neither an integer nor a [string]",
+			         v->name ? v->name : "?");
 			error(c);
 		} else if (rc_eval_const(c->ctx, r->args[0], &lo, true) && rc_eval_const(c->ctx, r->args[1], &hi, true)) {
 			if (lo > hi) {
@@ -767,19 +771,14 @@ check_interface(struct checker *c, struct rc_type *t)
 {
 	struct rc_diag *d = c->ctx->diag;
 	check_attrs(c, t->attrs, t->ngeneric_params || t->qname != t->name ? (RC_P_IFACE | RC_P_WINRT) : RC_P_IFACE);
-	/* COM interfaces are [object], or written for type libraries ([odl], [dual],
-	 * [oleautomation], inside a library, or inheriting from another interface). */
-	bool object = rc_attr_has(t->attrs, RC_A_OBJECT) || rc_attr_has(t->attrs, RC_A_ODL) ||
-	              rc_attr_has(t->attrs, RC_A_DUAL) || rc_attr_has(t->attrs, RC_A_OLEAUTOMATION) ||
-	              t->ref != NULL || c->in_library;
-	bool local = rc_attr_has(t->attrs, RC_A_LOCAL);
+	bool object = rc_iface_is_object(t, c->in_library);
 	bool has_procs = false;
 	for (struct rc_stmt *b = t->body; b; b = b->next)
 		if (b->kind == ST_FUNC)
 			has_procs = true;
 	struct checker saved = *c;
 	c->object = object;
-	c->remote = !object && !local && !c->in_namespace;
+	c->remote = rc_iface_is_remote(t, c->in_library, c->in_namespace);
 	c->iface = t;
 	if (c->remote && has_procs && !rc_attr_has(t->attrs, RC_A_UUID)) {
 		rc_error(d, RC_E_NO_UUID, t->loc, "interface '%s' needs [uuid(...)], or [local] if it is not remote", t->name);

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "frontend.h"
+#include "layout.h"
 #include "ridl_config.h"
 
 static const char usage_text[] =
@@ -26,11 +27,14 @@ static const char usage_text[] =
 	"      --header FILE        header name (default: NAME.h)\n"
 	"      --cstub FILE         client stub name (default: NAME_c.c)\n"
 	"      --sstub FILE         server stub name (default: NAME_s.c)\n"
-	"      --client none|stub   generate the client stub or not (default: none)\n"
-	"      --server none|stub   generate the server stub or not (default: none)\n"
+	"      --client none|stub   generate the client stub file or not (default: none)\n"
+	"      --server none|stub   generate the server stub file or not (default: none)\n"
 	"  -M, --depfile FILE       write make-style dependencies of the header to FILE\n"
-	"      --syntax-only        check the input, write nothing\n"
-	"      --dump=ast|types     print the syntax tree or the resolved types, write nothing\n"
+	"      --syntax-only        check the input (and, with stubs requested, their layout),\n"
+	"                           write nothing\n"
+	"      --dump=ast|types|layout\n"
+	"                           print the syntax tree, the resolved types or the NDR layout\n"
+	"                           of the remote procedures, write nothing\n"
 	"\n"
 	"Diagnostics:\n"
 	"      --max-errors N       stop after N errors (default 50, 0 = no limit)\n"
@@ -118,8 +122,9 @@ parse_args(int argc, char **argv, struct rc_options *o, struct rc_diag *d)
 		case OPT_SYNTAX_ONLY: o->syntax_only = true; break;
 		case 'M': o->depfile = optarg; break;
 		case OPT_DUMP:
-			if (strcmp(optarg, "ast") != 0 && strcmp(optarg, "types") != 0) {
-				rc_error_noloc(d, RC_E_USAGE, "--dump takes 'ast' or 'types', not '%s'", optarg);
+			if (strcmp(optarg, "ast") != 0 && strcmp(optarg, "types") != 0 &&
+			    strcmp(optarg, "layout") != 0) {
+				rc_error_noloc(d, RC_E_USAGE, "--dump takes 'ast', 'types' or 'layout', not '%s'", optarg);
 				return 1;
 			}
 			o->dump = optarg;
@@ -276,9 +281,22 @@ compile(struct rc_options *o, struct rc_diag *d)
 	}
 	if (!errors)
 		errors += rc_analyse(&ctx);
-	if (!errors && o->dump) {
+	if (!errors && o->dump && strcmp(o->dump, "types") == 0) {
 		struct rc_strbuf out = {0};
 		rc_dump_types(&ctx, &out);
+		fwrite(rc_sb_str(&out), 1, out.len, stdout);
+		rc_sb_free(&out);
+		goto done;
+	}
+	/* The layout phase runs only where stubs need it: a header needs no NDR layout, and many
+	 * interfaces written for headers use what stubs cannot carry. */
+	bool stubs = o->client == RC_GEN_STUB || o->server == RC_GEN_STUB;
+	struct rl_layout *layout = NULL;
+	if (!errors && (stubs || (o->dump && strcmp(o->dump, "layout") == 0)))
+		errors += rc_layout(&ctx, &layout);
+	if (!errors && o->dump) {
+		struct rc_strbuf out = {0};
+		rc_dump_layout(&ctx, layout, &out);
 		fwrite(rc_sb_str(&out), 1, out.len, stdout);
 		rc_sb_free(&out);
 		goto done;
@@ -286,28 +304,38 @@ compile(struct rc_options *o, struct rc_diag *d)
 	if (errors || o->syntax_only)
 		goto done;
 
+	/* Every output is generated before any is written. */
+	struct rc_strbuf text[3] = {{0}};
+	char *paths[3] = {NULL};
+	paths[0] = out_path(o, o->header, ctx.main->base, ".h");
+	errors += rc_emit_header(&ctx, ctx.main->base, &text[0]);
 	if (o->client == RC_GEN_STUB || o->server == RC_GEN_STUB) {
-		rc_error_noloc(d, RC_E_UNSUPPORTED, "%s stub generation is not available in this version of ridl; "
-		               "use --%s none", o->client == RC_GEN_STUB ? "client" : "server",
-		               o->client == RC_GEN_STUB ? "client" : "server");
-		errors++;
-		goto done;
+		/* The stub files include the header by the name it is written under. */
+		const char *slash = strrchr(paths[0], '/');
+		const char *hname = slash ? slash + 1 : paths[0];
+		for (int side = 0; side < 2; side++) {
+			if ((side ? o->server : o->client) != RC_GEN_STUB)
+				continue;
+			paths[1 + side] = out_path(o, side ? o->sstub : o->cstub, ctx.main->base,
+			                           side ? "_s.c" : "_c.c");
+			errors += rc_emit_tables(&ctx, layout, side == 1, hname, &text[1 + side]);
+		}
 	}
-
-	struct rc_strbuf hdr = {0};
-	char *hpath = out_path(o, o->header, ctx.main->base, ".h");
-	errors += rc_emit_header(&ctx, ctx.main->base, &hdr);
-	if (!errors) {
-		int err = rc_write_file_atomic(hpath, hdr.buf ? hdr.buf : "", hdr.len);
+	for (int i = 0; i < 3 && !errors; i++) {
+		if (!paths[i])
+			continue;
+		int err = rc_write_file_atomic(paths[i], text[i].buf ? text[i].buf : "", text[i].len);
 		if (err) {
-			rc_error_noloc(d, RC_E_FILE, "cannot write '%s': %s", hpath, strerror(err));
+			rc_error_noloc(d, RC_E_FILE, "cannot write '%s': %s", paths[i], strerror(err));
 			errors++;
-		} else if (o->depfile && !write_depfile(&ctx, hpath)) {
+		} else if (i == 0 && o->depfile && !write_depfile(&ctx, paths[0])) {
 			errors++;
 		}
 	}
-	rc_sb_free(&hdr);
-	free(hpath);
+	for (int i = 0; i < 3; i++) {
+		rc_sb_free(&text[i]);
+		free(paths[i]);
+	}
 
 done:
 	if (errors || d->errors)

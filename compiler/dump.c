@@ -1,4 +1,4 @@
-/* ridl compiler: --dump=ast and --dump=types.
+/* ridl compiler: --dump=ast, --dump=types and --dump=layout.
  *
  * Both dumps are for people and golden tests: plain text, one node or declaration per line,
  * in declaration order, with line:col locations and nothing that depends on addresses or on
@@ -12,12 +12,19 @@
  * The types dump shows the result of resolve: every named type, typedef, constant and
  * enumerator declared in the main file, one line each, with what it resolves to and the values
  * of constants and enumerators.
+ *
+ * The layout dump shows the result of the layout phase: for every procedure of every remote
+ * interface, each parameter and the return value with its type tree, one node per line: kind,
+ * NDR alignment and fixed wire size, flags, pointer kind, array kind with its correlation
+ * expressions (as written, then as the program the runtime runs), union arms. A struct's or
+ * union's members are shown the first time it appears in a procedure's block.
  */
 #include <inttypes.h>
 #include <string.h>
 
 #include "attrs.h"
 #include "frontend.h"
+#include "layout.h"
 #include "output.h"
 
 #define MAX_DEPTH 1000
@@ -1016,4 +1023,308 @@ rc_dump_types(struct rc_ctx *ctx, struct rc_strbuf *out)
 		return;
 	d.file = ctx->main->path;
 	types_stmts(&d, ctx->main->stmts, 0);
+}
+
+/* ================= --dump=layout ================= */
+
+struct ldumper {
+	struct rc_out *o;
+	struct rc_map shown; /* shared nodes whose members were shown in this block */
+	unsigned depth;
+};
+
+static void layout_type(struct ldumper *d, const char *label, const struct rl_type *t);
+
+static void
+layout_flags(struct ldumper *d, const struct rl_type *t)
+{
+	static const struct {
+		uint32_t bit;
+		const char *name;
+	} names[] = {
+		{ RIDL_TF_HAS_POINTERS, "has-pointers" },
+		{ RIDL_TF_CONFORMANT, "conformant" },
+		{ RIDL_TF_VARYING, "varying" },
+		{ RIDL_TF_STRING, "string" },
+		{ RIDL_TF_ENCAPSULATED, "encapsulated" },
+		{ RIDL_TF_RANGE, "range" },
+		{ RIDL_TF_MAX_IS, "max-is" },
+		{ RIDL_TF_LAST_IS, "last-is" },
+		{ RIDL_TF_COMPLEX, "complex" },
+	};
+	const char *sep = " flags ";
+	for (size_t i = 0; i < RC_ARRAY_SIZE(names); i++) {
+		if (t->flags & names[i].bit) {
+			rc_out_printf(d->o, "%s%s", sep, names[i].name);
+			sep = "|";
+		}
+	}
+	if (t->blittable)
+		rc_out_puts(d->o, " blittable");
+	if (t->flags & RIDL_TF_RANGE)
+		rc_out_printf(d->o, " bounds %" PRId64 "..%" PRId64, t->range_lo, t->range_hi);
+}
+
+static const char *
+op_name(enum ridl_corr_opcode op)
+{
+	static const char *const names[RIDL_C_COUNT] = {
+		[RIDL_C_END] = "end",     [RIDL_C_CONST] = "const",
+		[RIDL_C_PARAM] = "param", [RIDL_C_PARAM_DEREF] = "param*",
+		[RIDL_C_FIELD] = "field", [RIDL_C_FIELD_DEREF] = "field*",
+		[RIDL_C_NEG] = "neg",     [RIDL_C_NOT] = "not",
+		[RIDL_C_LNOT] = "lnot",   [RIDL_C_ADD] = "add",
+		[RIDL_C_SUB] = "sub",     [RIDL_C_MUL] = "mul",
+		[RIDL_C_DIV] = "div",     [RIDL_C_MOD] = "mod",
+		[RIDL_C_SHL] = "shl",     [RIDL_C_SHR] = "shr",
+		[RIDL_C_AND] = "and",     [RIDL_C_OR] = "or",
+		[RIDL_C_XOR] = "xor",     [RIDL_C_LT] = "lt",
+		[RIDL_C_GT] = "gt",       [RIDL_C_LE] = "le",
+		[RIDL_C_GE] = "ge",       [RIDL_C_EQ] = "eq",
+		[RIDL_C_NE] = "ne",       [RIDL_C_LAND] = "land",
+		[RIDL_C_LOR] = "lor",     [RIDL_C_COND] = "cond",
+	};
+	return (unsigned)op < RIDL_C_COUNT && names[op] ? names[op] : "?";
+}
+
+static void
+layout_corr(struct ldumper *d, const struct rl_corr *c)
+{
+	if (!c)
+		return;
+	rc_out_printf(d->o, "%s(%s):", c->attr, c->text);
+	for (unsigned i = 0; i < c->nops; i++) {
+		const struct rl_op *op = &c->ops[i];
+		rc_out_printf(d->o, "%s %s", i ? "," : "", op_name(op->op));
+		switch (op->op) {
+		case RIDL_C_CONST:
+			rc_out_printf(d->o, " %" PRId64, op->arg);
+			break;
+		case RIDL_C_PARAM:
+		case RIDL_C_PARAM_DEREF:
+			rc_out_printf(d->o, " %" PRId64 " (%s) %s", op->arg,
+				      op->name ? op->name : "?", rl_kind_name(op->load));
+			break;
+		case RIDL_C_FIELD:
+		case RIDL_C_FIELD_DEREF:
+			rc_out_printf(d->o, " %s (%s) %s", op->field_c ? op->field_c : "?",
+				      op->name ? op->name : "?", rl_kind_name(op->load));
+			break;
+		default:
+			break;
+		}
+	}
+	rc_out_nl(d->o);
+}
+
+static const char *
+array_kind(const struct rl_type *t)
+{
+	bool conf = t->flags & RIDL_TF_CONFORMANT, var = t->flags & RIDL_TF_VARYING;
+	return conf && var ? "conformant-varying" : conf ? "conformant" : var ? "varying" : "fixed";
+}
+
+static const char *
+ptr_kind_name(enum ridl_ptr_kind k)
+{
+	return k == RIDL_PTR_REF      ? "ref"
+	       : k == RIDL_PTR_UNIQUE ? "unique"
+	       : k == RIDL_PTR_FULL   ? "ptr"
+				      : "?";
+}
+
+static void
+layout_arm(struct ldumper *d, const char *label, const char *name, const struct rl_type *t)
+{
+	struct rc_strbuf sb = { 0 };
+	rc_sb_puts(&sb, label);
+	if (name)
+		rc_sb_printf(&sb, " %s", name);
+	if (t)
+		layout_type(d, rc_sb_str(&sb), t);
+	else
+		rc_out_line(d->o, "%s: empty", rc_sb_str(&sb));
+	rc_sb_free(&sb);
+}
+
+static void
+layout_type(struct ldumper *d, const char *label, const struct rl_type *t)
+{
+	if (label)
+		rc_out_printf(d->o, "%s: ", label);
+	if (!t) {
+		rc_out_line(d->o, "(not laid out)");
+		return;
+	}
+	if (d->depth > MAX_DEPTH) {
+		rc_out_line(d->o, "...");
+		return;
+	}
+	rc_out_puts(d->o, rl_kind_name(t->kind));
+	switch (t->kind) {
+	case RIDL_K_POINTER:
+		rc_out_printf(d->o, " %s %s", ptr_kind_name(t->ptr_kind),
+			      t->embedded ? "embedded" : "top-level");
+		break;
+	case RIDL_K_ARRAY:
+		rc_out_printf(d->o, " %s", array_kind(t));
+		if (!(t->flags & RIDL_TF_CONFORMANT))
+			rc_out_printf(d->o, " [%u]", t->count);
+		break;
+	case RIDL_K_UNION:
+		if (t->name)
+			rc_out_printf(d->o, " %s", t->name);
+		rc_out_printf(d->o, " disc %s", rl_kind_name(t->disc_kind));
+		if (t->flags & RIDL_TF_ENCAPSULATED)
+			rc_out_printf(d->o, " %s, arms in %s", t->disc_name ? t->disc_name : "?",
+				      t->arm_member ? t->arm_member : "(none)");
+		rc_out_printf(d->o, " arm-align %u", t->arm_align);
+		break;
+	default:
+		if (t->name)
+			rc_out_printf(d->o, " %s", t->name);
+		break;
+	}
+	rc_out_printf(d->o, " align %u size %u", t->wire_align, t->wire_size);
+	layout_flags(d, t);
+	bool expand = true;
+	if (t->shared && (t->kind == RIDL_K_STRUCT || t->kind == RIDL_K_UNION)) {
+		if (rc_map_get(&d->shown, (const char *)t)) {
+			rc_out_puts(d->o, " (members above)");
+			expand = false;
+		} else {
+			rc_map_put(&d->shown, (const char *)t, (void *)t);
+		}
+	}
+	if (t->kind == RIDL_K_UNION && !t->shared && t->arms) {
+		/* A per-place union shares its arms with the union's other places. */
+		const void *key = t->arms;
+		if (rc_map_get(&d->shown, (const char *)key)) {
+			rc_out_puts(d->o, " (arms above)");
+			expand = false;
+		} else {
+			rc_map_put(&d->shown, (const char *)key, (void *)key);
+		}
+	}
+	rc_out_nl(d->o);
+	d->depth++;
+	rc_out_indent(d->o);
+	switch (t->kind) {
+	case RIDL_K_POINTER:
+		layout_type(d, "to", t->to);
+		break;
+	case RIDL_K_ARRAY:
+		layout_corr(d, t->size);
+		layout_corr(d, t->first);
+		layout_corr(d, t->length);
+		layout_type(d, "elem", t->elem);
+		break;
+	case RIDL_K_STRUCT:
+		for (unsigned i = 0; expand && i < t->nmembers; i++) {
+			const struct rl_member *m = &t->members[i];
+			struct rc_strbuf sb = { 0 };
+			rc_sb_puts(&sb, m->name ? m->name : "?");
+			if (m->fixed_offset)
+				rc_sb_printf(&sb, " @%u", m->wire_offset);
+			layout_type(d, rc_sb_str(&sb), m->type);
+			rc_sb_free(&sb);
+		}
+		break;
+	case RIDL_K_UNION:
+		layout_corr(d, t->is);
+		for (unsigned i = 0; expand && t->arms && i < t->arms->n; i++) {
+			const struct rl_arm *a = &t->arms->v[i];
+			struct rc_strbuf sb = { 0 };
+			rc_sb_printf(&sb, "case %" PRId64, a->value);
+			layout_arm(d, rc_sb_str(&sb), a->name, a->type);
+			rc_sb_free(&sb);
+		}
+		if (expand && t->arms && t->arms->has_default)
+			layout_arm(d, "default", t->arms->default_name, t->arms->default_type);
+		break;
+	default:
+		break;
+	}
+	rc_out_dedent(d->o);
+	d->depth--;
+}
+
+static void
+layout_proc(struct ldumper *d, const struct rl_proc *p)
+{
+	rc_out_printf(d->o, "proc %u %s", p->opnum, p->name ? p->name : "?");
+	static const struct {
+		uint32_t bit;
+		const char *name;
+	} names[] = {
+		{ RIDL_PROC_ASYNC, "async" },          { RIDL_PROC_IMPLICIT, "implicit-handle" },
+		{ RIDL_PROC_RET_COMM, "comm_status" }, { RIDL_PROC_RET_FAULT, "fault_status" },
+		{ RIDL_PROC_MAYBE, "maybe" },          { RIDL_PROC_IDEMPOTENT, "idempotent" },
+	};
+	for (size_t i = 0; i < RC_ARRAY_SIZE(names); i++)
+		if (p->flags & names[i].bit)
+			rc_out_printf(d->o, " %s", names[i].name);
+	rc_out_nl(d->o);
+	rc_out_indent(d->o);
+	rc_map_free(&d->shown);
+	memset(&d->shown, 0, sizeof(d->shown));
+	for (unsigned i = 0; i < p->nparams; i++) {
+		const struct rl_param *pa = &p->params[i];
+		struct rc_strbuf sb = { 0 };
+		bool in = pa->flags & RIDL_PF_IN, out = pa->flags & RIDL_PF_OUT;
+		rc_sb_printf(&sb, "param %u %s [%s%s%s", i, pa->name ? pa->name : "?",
+			     in ? "in" : "", in && out ? ", " : "", out ? "out" : "");
+		if (pa->flags & RIDL_PF_BINDING)
+			rc_sb_puts(&sb, ", binding");
+		if (pa->flags & RIDL_PF_COMM_STATUS)
+			rc_sb_puts(&sb, ", comm_status");
+		if (pa->flags & RIDL_PF_FAULT_STATUS)
+			rc_sb_puts(&sb, ", fault_status");
+		rc_sb_putc(&sb, ']');
+		rc_out_line(d->o, "%s", rc_sb_str(&sb));
+		rc_sb_free(&sb);
+		rc_out_indent(d->o);
+		layout_type(d, NULL, pa->type);
+		rc_out_dedent(d->o);
+	}
+	if (p->ret) {
+		rc_out_line(d->o, "return");
+		rc_out_indent(d->o);
+		layout_type(d, NULL, p->ret);
+		rc_out_dedent(d->o);
+	} else {
+		rc_out_line(d->o, "return void");
+	}
+	rc_out_dedent(d->o);
+}
+
+void
+rc_dump_layout(struct rc_ctx *ctx, const struct rl_layout *l, struct rc_strbuf *out)
+{
+	(void)ctx;
+	struct rc_out o;
+	rc_out_init(&o, out, "  ");
+	struct ldumper d = { .o = &o };
+	for (unsigned i = 0; l && i < l->nifaces; i++) {
+		const struct rl_iface *ri = &l->ifaces[i];
+		if (i)
+			rc_out_nl(&o);
+		rc_out_printf(&o, "interface %s", ri->name ? ri->name : "?");
+		if (ri->has_uuid) {
+			const uint8_t *u = ri->uuid;
+			rc_out_printf(&o,
+				      " uuid %02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+				      "%02x%02x%02x%02x%02x%02x",
+				      u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9],
+				      u[10], u[11], u[12], u[13], u[14], u[15]);
+		}
+		rc_out_printf(&o, " version %u.%u", ri->ver_major, ri->ver_minor);
+		if (ri->implicit_handle)
+			rc_out_printf(&o, " implicit_handle %s", ri->implicit_handle);
+		rc_out_printf(&o, ", %u procedure%s", ri->nprocs, ri->nprocs == 1 ? "" : "s");
+		rc_out_nl(&o);
+		for (unsigned k = 0; k < ri->nprocs; k++)
+			layout_proc(&d, &ri->procs[k]);
+	}
+	rc_map_free(&d.shown);
 }

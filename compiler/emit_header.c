@@ -112,46 +112,6 @@ const_cname(struct emitter *e, struct rc_var *v)
 }
 
 static const char *
-base_cname(const struct rc_type *t)
-{
-	bool u = t->sign == RC_SIGN_UNSIGNED;
-	switch (t->base) {
-	case RC_B_BOOLEAN:
-	case RC_B_BYTE:
-		return "uint8_t";
-	case RC_B_CHAR:
-		return u ? "unsigned char" : t->sign == RC_SIGN_SIGNED ? "signed char" : "char";
-	case RC_B_WCHAR:
-		return "uint16_t";
-	case RC_B_SMALL:
-	case RC_B_INT8:
-		return u ? "uint8_t" : "int8_t";
-	case RC_B_SHORT:
-	case RC_B_INT16:
-		return u ? "uint16_t" : "int16_t";
-	case RC_B_LONG:
-	case RC_B_INT:
-	case RC_B_INT32:
-		return u ? "uint32_t" : "int32_t";
-	case RC_B_HYPER:
-	case RC_B_INT64:
-		return u ? "uint64_t" : "int64_t";
-	case RC_B_INT3264:
-		return u ? "uintptr_t" : "intptr_t";
-	case RC_B_FLOAT:
-		return "float";
-	case RC_B_DOUBLE:
-		return "double";
-	case RC_B_ERROR_STATUS:
-		return "error_status_t";
-	case RC_B_HANDLE:
-		return "handle_t";
-	default:
-		return "int";
-	}
-}
-
-static const char *
 tag_keyword(enum rc_type_kind k)
 {
 	switch (k) {
@@ -632,7 +592,7 @@ emit_named(struct emitter *e, struct rc_out *o, struct rc_type *t)
 		rc_out_puts(o, "void");
 		break;
 	case TK_BASE:
-		rc_out_puts(o, base_cname(d));
+		rc_out_puts(o, rc_base_cname(d));
 		break;
 	default:
 		rc_out_puts(o, type_cname(e, d));
@@ -660,7 +620,7 @@ emit_spec(struct emitter *e, struct rc_out *o, struct rc_type *t)
 		rc_out_puts(o, "void");
 		break;
 	case TK_BASE:
-		rc_out_puts(o, base_cname(t));
+		rc_out_puts(o, rc_base_cname(t));
 		break;
 	case TK_STRUCT:
 	case TK_UNION:
@@ -846,33 +806,6 @@ is_pack_pragma(const char *s)
 
 /* ---------------- interfaces ---------------- */
 
-static void
-iface_version(struct rc_type *t, unsigned *maj, unsigned *min)
-{
-	*maj = *min = 0;
-	struct rc_attr *a = rc_attr_find(t->attrs, RC_A_VERSION);
-	if (!a || a->nargs < 1 || !a->args[0])
-		return;
-	struct rc_expr *x = a->args[0];
-	if (x->kind == EX_INT) {
-		*maj = (unsigned)(x->ival & 0xffff);
-		return;
-	}
-	if (x->kind != EX_FLOAT || !x->str)
-		return;
-	const char *p = x->str;
-	unsigned v = 0;
-	for (; *p >= '0' && *p <= '9'; p++)
-		v = (v * 10 + (unsigned)(*p - '0')) & 0xffff;
-	*maj = v;
-	if (*p != '.')
-		return;
-	v = 0;
-	for (p++; *p >= '0' && *p <= '9'; p++)
-		v = (v * 10 + (unsigned)(*p - '0')) & 0xffff;
-	*min = v;
-}
-
 static bool
 is_com_interface(struct rc_type *t)
 {
@@ -942,7 +875,7 @@ emit_rpc_interface(struct emitter *e, struct rc_out *o, struct joiner *j, struct
 {
 	const char *name = type_cname(e, t);
 	unsigned maj, min;
-	iface_version(t, &maj, &min);
+	rc_iface_version(t, &maj, &min);
 	bool local = rc_attr_has(t->attrs, RC_A_LOCAL);
 	struct item it;
 

@@ -11,7 +11,9 @@
  *   rc_resolve      names: typedef chains, tags, interfaces, constants, correlation identifiers
  *   rc_acf_merge    ACF attributes onto the IDL declarations
  *   rc_check        semantic rules
+ *   rc_layout       NDR layout of the remote procedures (layout.h; only when stubs are wanted)
  *   rc_emit_header  NAME.h
+ *   rc_emit_tables  NAME_c.c / NAME_s.c, the stub descriptor tables (layout.h)
  */
 #ifndef RIDL_FRONTEND_H
 #define RIDL_FRONTEND_H
@@ -36,7 +38,7 @@ struct rc_options {
 	bool no_cpp;                /* --no-cpp: read the file as already preprocessed */
 	bool syntax_only;
 	const char *depfile;        /* -M */
-	const char *dump;           /* "ast", "types" or NULL */
+	const char *dump;           /* "ast", "types", "layout" or NULL */
 };
 
 struct rc_ctx {
@@ -88,7 +90,7 @@ unsigned rc_analyse(struct rc_ctx *ctx);
  * is not an integer constant. */
 bool rc_eval_const(struct rc_ctx *ctx, struct rc_expr *e, int64_t *ret, bool quiet);
 
-/* Dumps (dump.c): --dump=ast|types, to out. */
+/* Dumps (dump.c): --dump=ast|types, to out (--dump=layout: rc_dump_layout in layout.h). */
 void rc_dump_ast(struct rc_ctx *ctx, struct rc_strbuf *out);
 void rc_dump_types(struct rc_ctx *ctx, struct rc_strbuf *out);
 

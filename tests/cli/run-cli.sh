@@ -21,7 +21,7 @@ cat > calc.acf <<'ACF'
 ACF
 printf 'import "calc.idl";\ntypedef short T;\n' > user.idl
 
-echo "1..20"
+echo "1..26"
 "$ridl" --version > out.txt; st=$?
 check "--version exits 0 and names ridl" '[ $st = 0 ] && grep -q "^ridl [0-9]" out.txt'
 "$ridl" --help > out.txt; st=$?
@@ -32,10 +32,10 @@ check "unknown option: exit 1 with a message" '[ $st = 1 ] && [ "$(cat err.txt)"
 check "no input: exit 1" '[ $st = 1 ] && grep -q "no input file" err.txt'
 "$ridl" a.idl b.idl 2> err.txt; st=$?
 check "two inputs: exit 1" '[ $st = 1 ] && grep -q "only one input file" err.txt'
-"$ridl" --client stub calc.idl 2> err.txt; st=$?
-check "--client stub is refused in this version" '[ $st = 1 ] && grep -q "client stub generation is not available" err.txt && [ ! -e calc.h ]'
 "$ridl" --dump=bad calc.idl 2> err.txt; st=$?
-check "--dump takes ast or types" '[ $st = 1 ] && grep -q "takes '"'"'ast'"'"' or '"'"'types'"'"'" err.txt'
+check "--dump takes ast, types or layout" '[ $st = 1 ] && grep -q "takes '"'"'ast'"'"', '"'"'types'"'"' or '"'"'layout'"'"'" err.txt'
+"$ridl" --dump=layout calc.idl > out.txt; st=$?
+check "--dump=layout prints the procedures and writes nothing" '[ $st = 0 ] && grep -q "^proc 0 Add " out.txt && [ ! -e calc.h ]'
 
 "$ridl" calc.idl; st=$?
 check "default output NAME.h in the current directory" '[ $st = 0 ] && [ -f calc.h ]'
@@ -51,6 +51,26 @@ check "-o DIR and -M depfile" '[ $st = 0 ] && [ -f out/calc.h ] && [ "$(cat out/
 "$ridl" -o out -M out/user.d user.idl; st=$?
 check "depfile lists imports" '[ $st = 0 ] && grep -q "^ calc.idl" out/user.d && grep -q "^out/user.h:" out/user.d'
 check "an import becomes an #include" 'grep -q "#include \"calc.h\"" out/user.h'
+
+mkdir -p st
+"$ridl" --client stub -o st calc.idl; st=$?
+check "--client stub writes NAME_c.c beside the header, not NAME_s.c" '[ $st = 0 ] && [ -f st/calc.h ] && [ -f st/calc_c.c ] && [ ! -e st/calc_s.c ]'
+check "the client tables include the header and define the client handle" 'grep -q "^#include \"calc.h\"" st/calc_c.c && grep -q "^RPC_IF_HANDLE calc_v2_1_c_ifspec = " st/calc_c.c && grep -q "^handle_t calc_h;" st/calc_c.c'
+"$ridl" --server stub --sstub srv.c --header calc-types.h -o st calc.idl 2> err.txt; st=$?
+check "--server stub with --sstub: the server handle, the header by the name it was given" '[ $st = 0 ] && [ -f st/srv.c ] && grep -q "^RPC_IF_HANDLE calc_v2_1_s_ifspec = " st/srv.c && grep -q "^#include \"calc-types.h\"" st/srv.c'
+"$ridl" --client stub --syntax-only -o nowhere calc.idl; st=$?
+check "--client stub --syntax-only writes nothing" '[ $st = 0 ] && [ ! -e nowhere ]'
+cp st/calc_c.c keep_c.c
+cp st/calc.h keep_h.h
+cat > ctx.idl <<'IDL'
+[uuid(12345678-1234-1234-1234-123456789abd), version(1.0)]
+interface calc { typedef [context_handle] void *CTX; void Open([out] CTX *h); }
+IDL
+cp ctx.idl st/calc.idl
+"$ridl" --client stub --no-source-lines -o st st/calc.idl 2> err.txt; st=$?
+check "a layout error: exit 1, context handles named, old outputs untouched, no temporary files" '[ $st = 1 ] && grep -q "context handles are not supported yet" err.txt && cmp -s keep_c.c st/calc_c.c && cmp -s keep_h.h st/calc.h && [ -z "$(ls st | grep -v "^calc\.idl$" | grep -v "^calc\.h$" | grep -v "^calc_c\.c$" | grep -v "^srv\.c$" | grep -v "^calc-types\.h$")" ]'
+"$ridl" ctx.idl; st=$?
+check "without stubs, the same file still gives a header" '[ $st = 0 ] && [ -f ctx.h ]'
 
 cp out/user.h keep.h
 printf 'import "calc.idl";\ntypedef NOPE T;\n' > user.idl

@@ -1,11 +1,12 @@
 /* libFuzzer target for the IDL front end: preprocessor, lexer, parser, resolve, ACF merge,
- * checks and the header emitter, on arbitrary bytes. Input: IDL text, optionally followed by
+ * checks, the header emitter, the layout phase and the stub-table emitter, on arbitrary bytes. Input: IDL text, optionally followed by
  * a line "%%ACF%%" and ACF text. Nothing may crash, hang, leak or read out of bounds. */
 #define _GNU_SOURCE
 #include <stdint.h>
 #include <string.h>
 
 #include "frontend.h"
+#include "layout.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -37,6 +38,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct rc_strbuf out = {0};
 		rc_emit_header(&ctx, "fuzz", &out);
 		rc_dump_types(&ctx, &out);
+		struct rl_layout *layout = NULL;
+		if (!rc_layout(&ctx, &layout)) {
+			rc_dump_layout(&ctx, layout, &out);
+			rc_emit_tables(&ctx, layout, false, "fuzz.h", &out);
+			rc_emit_tables(&ctx, layout, true, "fuzz.h", &out);
+		}
 		rc_sb_free(&out);
 	}
 	rc_ctx_free(&ctx);

@@ -2,16 +2,24 @@
 # Golden tests of the compiler's output: every FILE.idl here (with FILE.acf when present) is
 # compiled by the ridl under test and the result compared with the expected files beside it:
 #
-#   FILE.h.expected      the generated header (always)
-#   FILE.ast.expected    ridl --dump=ast FILE.idl   (only when the expected file exists)
-#   FILE.types.expected  ridl --dump=types FILE.idl (only when the expected file exists)
+#   FILE.h.expected       the generated header (always)
+#   FILE.ast.expected     ridl --dump=ast FILE.idl    (only when the expected file exists)
+#   FILE.types.expected   ridl --dump=types FILE.idl  (only when the expected file exists)
+#   FILE.layout.expected  ridl --dump=layout FILE.idl (only when the expected file exists)
+#   FILE_c.c.expected and FILE_s.c.expected: the stub tables of --client stub --server stub
+#                         (only when one of them exists)
 #
 # Each generated header must also compile as C11 and as C++ against the runtime headers, and so
-# must the header of every sample under idl-samples/ (compiled only, not compared).
+# must the header of every sample under idl-samples/ (compiled only, not compared). Each
+# generated stub file must compile with -Wall -Wextra -Werror; the client and server tables of
+# one input are linked into one program with check-tables.c, which checks what the C compiler
+# computed against what ridl wrote. The NDR engine's test interface (tests/ndr/ndrtest.idl)
+# and the samples are checked the same way when expected files for them exist here.
 #
 # Usage: run-golden.sh RIDL SRCDIR
 # With RIDL_UPDATE_GOLDEN=1 in the environment the expected files are rewritten instead (touch
-# an empty FILE.ast.expected or FILE.types.expected to start checking a dump); review the diff
+# an empty FILE.ast.expected, FILE.types.expected, FILE.layout.expected or FILE_c.c.expected to
+# start checking a dump or the stub tables); review the diff
 # by eye before committing it: the expected files are the specification.
 set -u
 
@@ -66,17 +74,10 @@ if [ ${#inputs[@]} -eq 0 ]; then
 	exit 2
 fi
 
-for idl in "${inputs[@]}"; do
-	name=$(basename "$idl" .idl)
-
-	if ! "$ridl" --out "$tmp" "$idl" >"$tmp/$name.stderr" 2>&1; then
-		fail "$name: ridl failed:"
-		cat "$tmp/$name.stderr"
-		continue
-	fi
-	compare "$name" "$tmp/$name.h" "$srcdir/$name.h.expected"
-
-	for dump in ast types; do
+# check_dumps NAME IDL: the dumps of IDL that have an expected file.
+check_dumps() {
+	local name=$1 idl=$2 dump expected
+	for dump in ast types layout; do
 		expected=$srcdir/$name.$dump.expected
 		[ -f "$expected" ] || continue
 		if ! "$ridl" --dump="$dump" "$idl" >"$tmp/$name.$dump" 2>"$tmp/$name.$dump.stderr"; then
@@ -86,7 +87,68 @@ for idl in "${inputs[@]}"; do
 		fi
 		compare "$name" "$tmp/$name.$dump" "$expected"
 	done
+}
+
+# check_stubs NAME IDL OUTDIR: when NAME_c.c.expected or NAME_s.c.expected exists, the stub
+# tables of IDL are compared, compiled, linked together and checked by check-tables.c.
+check_stubs() {
+	local name=$1 idl=$2 out=$3 side ifspecs i
+	[ -f "$srcdir/${name}_c.c.expected" ] || [ -f "$srcdir/${name}_s.c.expected" ] || return 0
+	mkdir -p "$out"
+	if ! "$ridl" --client stub --server stub --out "$out" "$idl" >"$out/$name.stubs.stderr" 2>&1; then
+		fail "$name: ridl --client stub --server stub failed:"
+		cat "$out/$name.stubs.stderr"
+		return
+	fi
+	for side in c s; do
+		compare "$name" "$out/${name}_$side.c" "$srcdir/${name}_$side.c.expected"
+		if ! "$cc" -std=c11 -Wall -Wextra -Werror -I "$out" -I "$runtime_inc" \
+			-c "$out/${name}_$side.c" -o "$out/${name}_$side.o"; then
+			fail "${name}_$side.c does not compile with -Wall -Wextra -Werror"
+			return
+		fi
+	done
+	ifspecs=$(sed -n 's/^RPC_IF_HANDLE \([A-Za-z0-9_]*\) = .*/\1/p' "$out/${name}_c.c" "$out/${name}_s.c")
+	{
+		echo '#include <rpcstub.h>'
+		echo 'int check_tables(RPC_IF_HANDLE h, const char *what);'
+		for i in $ifspecs; do echo "extern RPC_IF_HANDLE $i;"; done
+		echo 'int main(void)'
+		echo '{'
+		echo '	int r = 0;'
+		for i in $ifspecs; do echo "	r |= check_tables($i, \"$i\");"; done
+		echo '	return r;'
+		echo '}'
+	} >"$out/${name}_main.c"
+	if ! "$cc" -std=c11 -Wall -Wextra -Werror -I "$runtime_inc" "$out/${name}_main.c" \
+		"$srcdir/check-tables.c" "$out/${name}_c.o" "$out/${name}_s.o" -o "$out/${name}_check"; then
+		fail "$name: the client and server tables do not link into one program"
+		return
+	fi
+	if ! "$out/${name}_check"; then
+		fail "$name: the tables fail check-tables.c"
+	fi
+}
+
+for idl in "${inputs[@]}"; do
+	name=$(basename "$idl" .idl)
+
+	if ! "$ridl" --out "$tmp" "$idl" >"$tmp/$name.stderr" 2>&1; then
+		fail "$name: ridl failed:"
+		cat "$tmp/$name.stderr"
+		continue
+	fi
+	compare "$name" "$tmp/$name.h" "$srcdir/$name.h.expected"
+	check_dumps "$name" "$idl"
+	check_stubs "$name" "$idl" "$tmp/stubs/$name"
 done
+
+# The NDR engine's test interface: its layout and tables are pinned here.
+ndrtest=$topdir/tests/ndr/ndrtest.idl
+if [ -f "$ndrtest" ]; then
+	check_dumps ndrtest "$ndrtest"
+	check_stubs ndrtest "$ndrtest" "$tmp/stubs/ndrtest"
+fi
 
 # compile_header HEADER INCLUDE_DIR
 compile_header() {
@@ -116,6 +178,8 @@ for idl in "${samples[@]}"; do
 		continue
 	fi
 	compile_header "$out/$name.h" "$out"
+	check_dumps "$name" "$idl"
+	check_stubs "$name" "$idl" "$out"
 done
 
 if [ $failures -ne 0 ]; then
