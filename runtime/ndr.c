@@ -1,5 +1,6 @@
 /* The NDR engine's common parts: correlation programs, integer access by kind, the small
  * containers the marshaller and unmarshaller use, and freeing unmarshalled memory. */
+#include <pthread.h>
 #include <stdlib.h>
 
 #include "ndr_impl.h"
@@ -19,7 +20,7 @@ rpcrt_buf_free(rpcrt_buf *b)
 }
 
 void *
-ndr_vec_push(struct ndr_vec *v)
+ndr_vec_grow_push(struct ndr_vec *v)
 {
 	if (v->n == v->cap) {
 		size_t cap = v->cap ? v->cap * 2 : 16;
@@ -87,56 +88,6 @@ ndr_ptrmap_free(struct ndr_ptrmap *m)
 	m->n = m->cap = 0;
 }
 
-bool
-ndr_kind_is_int(uint8_t kind)
-{
-	return (kind >= RIDL_K_INT8 && kind <= RIDL_K_UINT64) || kind == RIDL_K_ENUM16 ||
-	       kind == RIDL_K_ENUM32;
-}
-
-int64_t
-ndr_load_int(const void *p, uint8_t kind)
-{
-	switch (kind) {
-	case RIDL_K_INT8: { int8_t v; memcpy(&v, p, 1); return v; }
-	case RIDL_K_UINT8: { uint8_t v; memcpy(&v, p, 1); return v; }
-	case RIDL_K_INT16: { int16_t v; memcpy(&v, p, 2); return v; }
-	case RIDL_K_UINT16: { uint16_t v; memcpy(&v, p, 2); return v; }
-	case RIDL_K_INT32: { int32_t v; memcpy(&v, p, 4); return v; }
-	case RIDL_K_UINT32: { uint32_t v; memcpy(&v, p, 4); return v; }
-	case RIDL_K_INT64: { int64_t v; memcpy(&v, p, 8); return v; }
-	case RIDL_K_UINT64: { uint64_t v; memcpy(&v, p, 8); return (int64_t)v; }
-	case RIDL_K_ENUM16:
-	case RIDL_K_ENUM32: { int v; memcpy(&v, p, sizeof(v)); return v; }
-	default: return 0;
-	}
-}
-
-void
-ndr_store_int(void *p, uint8_t kind, int64_t v)
-{
-	switch (kind) {
-	case RIDL_K_INT8: case RIDL_K_UINT8: { uint8_t x = (uint8_t)v; memcpy(p, &x, 1); break; }
-	case RIDL_K_INT16: case RIDL_K_UINT16: { uint16_t x = (uint16_t)v; memcpy(p, &x, 2); break; }
-	case RIDL_K_INT32: case RIDL_K_UINT32: { uint32_t x = (uint32_t)v; memcpy(p, &x, 4); break; }
-	case RIDL_K_INT64: case RIDL_K_UINT64: { uint64_t x = (uint64_t)v; memcpy(p, &x, 8); break; }
-	case RIDL_K_ENUM16: case RIDL_K_ENUM32: { int x = (int)v; memcpy(p, &x, sizeof(x)); break; }
-	default: break;
-	}
-}
-
-unsigned
-ndr_int_wire_size(uint8_t kind)
-{
-	switch (kind) {
-	case RIDL_K_INT8: case RIDL_K_UINT8: return 1;
-	case RIDL_K_INT16: case RIDL_K_UINT16: case RIDL_K_ENUM16: return 2;
-	case RIDL_K_INT32: case RIDL_K_UINT32: case RIDL_K_ENUM32: return 4;
-	case RIDL_K_INT64: case RIDL_K_UINT64: return 8;
-	default: return 0;
-	}
-}
-
 /* Loads an integer of `kind` from p; false for a kind that is not an integer (a bad table). */
 static bool
 corr_load(const void *p, uint8_t kind, int64_t *v)
@@ -156,6 +107,8 @@ ndr_corr_eval(const ridl_corr_op *prog, const struct ndr_corr_env *env, int64_t 
 	unsigned sp = 0;
 	if (!prog)
 		return RPC_S_INTERNAL_ERROR;
+	if (ndr_corr_single(prog, env, ret))
+		return RPC_S_OK;
 	/* A program longer than this is not one the compiler writes. */
 	for (unsigned pc = 0; pc < 256; pc++) {
 		const ridl_corr_op *op = &prog[pc];
@@ -264,19 +217,6 @@ ndr_corr_eval(const ridl_corr_op *prog, const struct ndr_corr_env *env, int64_t 
 }
 
 const ridl_type *
-ndr_union_arm(const ridl_type *t, int64_t disc, bool *found)
-{
-	for (uint32_t i = 0; i < t->u.un.narms; i++) {
-		if (t->u.un.arms[i].value == disc) {
-			*found = true;
-			return t->u.un.arms[i].type;
-		}
-	}
-	*found = t->u.un.has_default != 0;
-	return t->u.un.default_type;
-}
-
-const ridl_type *
 ndr_struct_conf_array(const ridl_type *t, uint32_t *owner_off, const ridl_type **owner)
 {
 	uint32_t off = 0;
@@ -308,4 +248,59 @@ rpcrt_ndr_check_interface(const ridl_interface *itf)
 			return RPC_X_WRONG_STUB_VERSION;
 	}
 	return RPC_S_OK;
+}
+
+/* Scratch vectors larger than this are released after a call rather than kept. */
+#define SCRATCH_KEEP (1u << 20)
+
+static pthread_key_t scratch_key;
+static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
+static bool scratch_ok;
+
+static void
+scratch_destroy(void *p)
+{
+	struct ndr_scratch *s = p;
+	for (size_t i = 0; i < sizeof(s->v) / sizeof(s->v[0]); i++)
+		ndr_vec_free(&s->v[i]);
+	free(s);
+}
+
+static void
+scratch_init(void)
+{
+	scratch_ok = pthread_key_create(&scratch_key, scratch_destroy) == 0;
+}
+
+struct ndr_scratch *
+ndr_scratch_take(void)
+{
+	pthread_once(&scratch_once, scratch_init);
+	if (!scratch_ok)
+		return NULL;
+	struct ndr_scratch *s = pthread_getspecific(scratch_key);
+	if (!s) {
+		s = calloc(1, sizeof(*s));
+		if (!s || pthread_setspecific(scratch_key, s) != 0) {
+			free(s);
+			return NULL;
+		}
+	}
+	if (s->busy)
+		return NULL;
+	s->busy = true;
+	return s;
+}
+
+void
+ndr_scratch_give(struct ndr_scratch *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < sizeof(s->v) / sizeof(s->v[0]); i++) {
+		s->v[i].n = 0;
+		if (s->v[i].cap * s->v[i].size > SCRATCH_KEEP)
+			ndr_vec_free(&s->v[i]);
+	}
+	s->busy = false;
 }

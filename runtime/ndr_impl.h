@@ -27,7 +27,25 @@ struct ndr_vec {
 	void *items;
 	size_t n, cap, size;
 };
-void *ndr_vec_push(struct ndr_vec *v);
+void *ndr_vec_grow_push(struct ndr_vec *v);
+/* Room for one more item at the end of v, or NULL when out of memory. */
+static inline void *
+ndr_vec_push(struct ndr_vec *v)
+{
+	if (v->n < v->cap)
+		return (char *)v->items + v->size * v->n++;
+	return ndr_vec_grow_push(v);
+}
+/* Empties v for items of `size` bytes, keeping its memory. */
+static inline void
+ndr_vec_reset(struct ndr_vec *v, size_t size)
+{
+	if (v->size != size) {
+		v->cap = v->size ? v->cap * v->size / size : 0;
+		v->size = size;
+	}
+	v->n = 0;
+}
 void ndr_vec_free(struct ndr_vec *v);
 
 /* Pointer <-> id map for full pointers (open addressing). */
@@ -44,11 +62,74 @@ struct ndr_ptrmap_slot *ndr_ptrmap_get(struct ndr_ptrmap *m, uintptr_t key, bool
 void ndr_ptrmap_free(struct ndr_ptrmap *m);
 
 /* Integer loads and stores in memory by integer ridl_kind (enums are C ints). */
-bool ndr_kind_is_int(uint8_t kind);
-int64_t ndr_load_int(const void *p, uint8_t kind);
-void ndr_store_int(void *p, uint8_t kind, int64_t v);
+static inline bool
+ndr_kind_is_int(uint8_t kind)
+{
+	return (kind >= RIDL_K_INT8 && kind <= RIDL_K_UINT64) || kind == RIDL_K_ENUM16 ||
+	       kind == RIDL_K_ENUM32;
+}
+
+static inline int64_t
+ndr_load_int(const void *p, uint8_t kind)
+{
+	switch (kind) {
+	case RIDL_K_INT8: { int8_t v; memcpy(&v, p, 1); return v; }
+	case RIDL_K_UINT8: { uint8_t v; memcpy(&v, p, 1); return v; }
+	case RIDL_K_INT16: { int16_t v; memcpy(&v, p, 2); return v; }
+	case RIDL_K_UINT16: { uint16_t v; memcpy(&v, p, 2); return v; }
+	case RIDL_K_INT32: { int32_t v; memcpy(&v, p, 4); return v; }
+	case RIDL_K_UINT32: { uint32_t v; memcpy(&v, p, 4); return v; }
+	case RIDL_K_INT64: { int64_t v; memcpy(&v, p, 8); return v; }
+	case RIDL_K_UINT64: { uint64_t v; memcpy(&v, p, 8); return (int64_t)v; }
+	case RIDL_K_ENUM16:
+	case RIDL_K_ENUM32: { int v; memcpy(&v, p, sizeof(v)); return v; }
+	default: return 0;
+	}
+}
+
+static inline void
+ndr_store_int(void *p, uint8_t kind, int64_t v)
+{
+	switch (kind) {
+	case RIDL_K_INT8: case RIDL_K_UINT8: { uint8_t x = (uint8_t)v; memcpy(p, &x, 1); break; }
+	case RIDL_K_INT16: case RIDL_K_UINT16: { uint16_t x = (uint16_t)v; memcpy(p, &x, 2); break; }
+	case RIDL_K_INT32: case RIDL_K_UINT32: { uint32_t x = (uint32_t)v; memcpy(p, &x, 4); break; }
+	case RIDL_K_INT64: case RIDL_K_UINT64: { uint64_t x = (uint64_t)v; memcpy(p, &x, 8); break; }
+	case RIDL_K_ENUM16: case RIDL_K_ENUM32: { int x = (int)v; memcpy(p, &x, sizeof(x)); break; }
+	default: break;
+	}
+}
+
 /* The NDR wire size of an integer kind (ENUM16: 2). */
-unsigned ndr_int_wire_size(uint8_t kind);
+static inline unsigned
+ndr_int_wire_size(uint8_t kind)
+{
+	switch (kind) {
+	case RIDL_K_INT8: case RIDL_K_UINT8: return 1;
+	case RIDL_K_INT16: case RIDL_K_UINT16: case RIDL_K_ENUM16: return 2;
+	case RIDL_K_INT32: case RIDL_K_UINT32: case RIDL_K_ENUM32: return 4;
+	case RIDL_K_INT64: case RIDL_K_UINT64: return 8;
+	default: return 0;
+	}
+}
+
+/* Scalars whose memory and wire forms have the same size (all but enums): moved as raw
+ * little-endian bytes. */
+static inline bool
+ndr_kind_is_plain(uint8_t kind)
+{
+	return kind >= RIDL_K_INT8 && kind <= RIDL_K_DOUBLE;
+}
+
+/* Per-thread scratch memory reused from call to call (the deferral stack and friends), so that
+ * a call does not allocate and free them each time. */
+struct ndr_scratch {
+	struct ndr_vec v[5];
+	bool busy;
+};
+/* The calling thread's scratch, or NULL (out of memory, or already in use by this thread). */
+struct ndr_scratch *ndr_scratch_take(void);
+void ndr_scratch_give(struct ndr_scratch *s);
 
 /* Where a correlation program reads from. */
 struct ndr_corr_env {
@@ -57,12 +138,42 @@ struct ndr_corr_env {
 	const void *base;  /* the innermost enclosing struct, or NULL */
 };
 
+/* A program that is one load: its value without the interpreter. */
+static inline bool
+ndr_corr_single(const ridl_corr_op *prog, const struct ndr_corr_env *env, int64_t *ret)
+{
+	if (prog[1].op != RIDL_C_END || !ndr_kind_is_int(prog[0].load))
+		return false;
+	const void *src;
+	if (prog[0].op == RIDL_C_PARAM && prog[0].arg >= 0 && (uint64_t)prog[0].arg < env->nargs && env->args)
+		src = env->args[prog[0].arg];
+	else if (prog[0].op == RIDL_C_FIELD && env->base && prog[0].arg >= 0)
+		src = (const char *)env->base + prog[0].arg;
+	else
+		return false;
+	if (!src)
+		return false;
+	*ret = ndr_load_int(src, prog[0].load);
+	return true;
+}
+
 /* Evaluates a correlation program. RPC_S_OK and *ret, or RPC_X_BAD_STUB_DATA (a NULL pointer
  * to read through, division by zero, overflow) or RPC_S_INTERNAL_ERROR (a malformed program). */
 RPC_STATUS ndr_corr_eval(const ridl_corr_op *prog, const struct ndr_corr_env *env, int64_t *ret);
 
 /* Finds the union arm for disc; *found false when no arm and no default match. */
-const ridl_type *ndr_union_arm(const ridl_type *t, int64_t disc, bool *found);
+static inline const ridl_type *
+ndr_union_arm(const ridl_type *t, int64_t disc, bool *found)
+{
+	for (uint32_t i = 0; i < t->u.un.narms; i++) {
+		if (t->u.un.arms[i].value == disc) {
+			*found = true;
+			return t->u.un.arms[i].type;
+		}
+	}
+	*found = t->u.un.has_default != 0;
+	return t->u.un.default_type;
+}
 
 /* The conformant array at the end of a conformant struct, and the struct that declares it
  * (*owner_off: its offset from the start of t). */

@@ -20,52 +20,57 @@ struct defer {
 struct mctx {
 	rpcrt_buf *out;
 	size_t start;        /* stub offset 0 in out */
-	bool counting;       /* only compute the size */
-	size_t count;        /* the size so far, when counting */
+	uint8_t *p0;         /* stub offset 0 */
+	uint8_t *w, *end;    /* the write position and the end of out's memory */
 	struct ndr_corr_env env;
 	uint32_t next_id;
 	struct ndr_ptrmap full; /* address -> referent id, for [ptr] */
-	struct ndr_vec pending; /* struct defer: pointers met in the construct being marshalled */
-	struct ndr_vec stack;   /* struct defer: referents still to marshal */
+	struct ndr_vec *stack;  /* struct defer: referents still to marshal */
 	bool hoisted;           /* the next conformant array's max_count was written up front */
 	uint32_t hoisted_count;
-	unsigned depth;
 };
 
 /* Stub data never exceeds 2^32 bytes (PDU lengths are 32-bit at most). */
 #define NDR_MAX_STUB 0xffffffffu
 
-static size_t
+static inline size_t
 pos(const struct mctx *c)
 {
-	return c->counting ? c->count : c->out->len - c->start;
+	return (size_t)(c->w - c->p0);
 }
 
 static RPC_STATUS
+grow(struct mctx *c, size_t n)
+{
+	rpcrt_buf *b = c->out;
+	size_t len = (size_t)(c->w - b->data);
+	if (n > NDR_MAX_STUB - (len - c->start))
+		return RPC_S_OUT_OF_MEMORY;
+	size_t cap = b->cap ? b->cap : 256;
+	while (cap - len < n)
+		cap *= 2;
+	uint8_t *p = realloc(b->data, cap);
+	if (!p)
+		return RPC_S_OUT_OF_MEMORY;
+	b->data = p;
+	b->cap = cap;
+	c->w = p + len;
+	c->end = p + cap;
+	c->p0 = p + c->start;
+	return RPC_S_OK;
+}
+
+/* Room for n more bytes at *ret. */
+static inline RPC_STATUS
 reserve(struct mctx *c, size_t n, uint8_t **ret)
 {
-	if (c->counting) {
-		if (n > NDR_MAX_STUB - c->count)
-			return RPC_S_OUT_OF_MEMORY;
-		c->count += n;
-		*ret = NULL;
-		return RPC_S_OK;
+	if ((size_t)(c->end - c->w) < n) {
+		RPC_STATUS st = grow(c, n);
+		if (st)
+			return st;
 	}
-	rpcrt_buf *b = c->out;
-	if (n > NDR_MAX_STUB - (b->len - c->start))
-		return RPC_S_OUT_OF_MEMORY;
-	if (b->cap - b->len < n) {
-		size_t cap = b->cap ? b->cap : 256;
-		while (cap - b->len < n)
-			cap *= 2;
-		uint8_t *p = realloc(b->data, cap);
-		if (!p)
-			return RPC_S_OUT_OF_MEMORY;
-		b->data = p;
-		b->cap = cap;
-	}
-	*ret = b->data + b->len;
-	b->len += n;
+	*ret = c->w;
+	c->w += n;
 	return RPC_S_OK;
 }
 
@@ -74,34 +79,57 @@ put(struct mctx *c, const void *src, size_t n)
 {
 	uint8_t *p;
 	RPC_STATUS st = reserve(c, n, &p);
-	if (st == RPC_S_OK && p && n)
+	if (st == RPC_S_OK && n)
 		memcpy(p, src, n);
 	return st;
 }
 
 /* Padding bytes are zero: nothing of the sender's memory leaks through them. */
-static RPC_STATUS
+static inline RPC_STATUS
 pad(struct mctx *c, unsigned align)
 {
-	size_t at = pos(c);
-	size_t n = ndr_align_up(at, align) - at;
+	size_t n = (size_t)(-pos(c)) & (align - 1);
 	if (!n)
 		return RPC_S_OK;
-	uint8_t *p;
-	RPC_STATUS st = reserve(c, n, &p);
-	if (st == RPC_S_OK && p)
-		memset(p, 0, n);
-	return st;
+	if ((size_t)(c->end - c->w) < 8) {
+		RPC_STATUS st = grow(c, 8);
+		if (st)
+			return st;
+	}
+	memset(c->w, 0, 8); /* one store; n < 8 */
+	c->w += n;
+	return RPC_S_OK;
 }
 
-static RPC_STATUS
+/* An integer of size bytes (1, 2, 4, 8), aligned to its size, little-endian. */
+static inline RPC_STATUS
 put_uint(struct mctx *c, uint64_t v, unsigned size)
 {
-	uint8_t b[8];
+	/* Room for the worst case (7 bytes of padding and 8 of value), so that the padding is
+	 * one 8-byte store of zeros. */
+	if ((size_t)(c->end - c->w) < 16) {
+		RPC_STATUS st = grow(c, 16);
+		if (st)
+			return st;
+	}
+	size_t padn = (size_t)(-pos(c)) & (size - 1);
+	uint8_t *p = c->w;
+	memset(p, 0, 8);
+	p += padn;
+	c->w = p + size;
+#if NDR_HOST_LE
+	/* Constant sizes, so that each copy is one store, not a call. */
+	switch (size) {
+	case 1: *p = (uint8_t)v; break;
+	case 2: { uint16_t x = (uint16_t)v; memcpy(p, &x, 2); break; }
+	case 4: { uint32_t x = (uint32_t)v; memcpy(p, &x, 4); break; }
+	default: memcpy(p, &v, 8); break;
+	}
+#else
 	for (unsigned i = 0; i < size; i++)
-		b[i] = (uint8_t)(v >> (8 * i));
-	RPC_STATUS st = pad(c, size);
-	return st ? st : put(c, b, size);
+		p[i] = (uint8_t)(v >> (8 * i));
+#endif
+	return RPC_S_OK;
 }
 
 static RPC_STATUS
@@ -110,31 +138,34 @@ put_u32(struct mctx *c, uint32_t v)
 	return put_uint(c, v, 4);
 }
 
+/* A scalar whose wire size is its memory size (not an enum): its bytes as they are. */
+static inline RPC_STATUS
+put_plain(struct mctx *c, const void *mem, unsigned size)
+{
+	uint64_t v;
+	switch (size) {
+	case 1: { uint8_t x; memcpy(&x, mem, 1); v = x; break; }
+	case 2: { uint16_t x; memcpy(&x, mem, 2); v = x; break; }
+	case 4: { uint32_t x; memcpy(&x, mem, 4); v = x; break; }
+	default: memcpy(&v, mem, 8); break;
+	}
+	return put_uint(c, v, size);
+}
+
 static RPC_STATUS m_flat(struct mctx *c, const ridl_type *t, const void *mem, const void *base);
+static RPC_STATUS m_union(struct mctx *c, const ridl_type *t, const uint8_t *mem, const void *base);
+static RPC_STATUS m_struct(struct mctx *c, const ridl_type *t, const uint8_t *mem);
 static RPC_STATUS m_referent(struct mctx *c, const ridl_type *to, const void *p, const void *base);
 
 static RPC_STATUS
 m_scalar(struct mctx *c, const ridl_type *t, const void *mem)
 {
-	uint64_t v;
-	switch (t->kind) {
-	case RIDL_K_FLOAT: {
-		uint32_t x;
-		memcpy(&x, mem, 4);
-		return put_uint(c, x, 4);
-	}
-	case RIDL_K_DOUBLE:
-		memcpy(&v, mem, 8);
-		return put_uint(c, v, 8);
-	case RIDL_K_ENUM16: {
-		int64_t e = ndr_load_int(mem, t->kind);
-		if (e < 0 || e > 0x7fff)
-			return RPC_X_ENUM_VALUE_OUT_OF_RANGE;
-		return put_uint(c, (uint64_t)e, 2);
-	}
-	default:
-		return put_uint(c, (uint64_t)ndr_load_int(mem, t->kind), ndr_int_wire_size(t->kind));
-	}
+	if (ndr_kind_is_plain(t->kind))
+		return put_plain(c, mem, t->wire_size);
+	int64_t e = ndr_load_int(mem, t->kind);
+	if (t->kind == RIDL_K_ENUM16 && (e < 0 || e > 0x7fff))
+		return RPC_X_ENUM_VALUE_OUT_OF_RANGE;
+	return put_uint(c, (uint64_t)e, ndr_int_wire_size(t->kind));
 }
 
 static RPC_STATUS
@@ -142,6 +173,8 @@ eval(struct mctx *c, const ridl_corr_op *prog, const void *base, int64_t *v)
 {
 	struct ndr_corr_env env = c->env;
 	env.base = base;
+	if (ndr_corr_single(prog, &env, v))
+		return RPC_S_OK;
 	RPC_STATUS st = ndr_corr_eval(prog, &env, v);
 	/* On the sending side a value the program cannot compute is the caller's mistake. */
 	return st == RPC_X_BAD_STUB_DATA ? RPC_X_INVALID_BOUND : st;
@@ -209,6 +242,8 @@ array_counts(struct mctx *c, const ridl_type *t, const void *mem, const void *ba
 				return st;
 			if (t->flags & RIDL_TF_LAST_IS)
 				len = len - first + 1;
+		} else if (string && !t->u.arr.size && (t->flags & RIDL_TF_CONFORMANT)) {
+			len = max; /* measured above */
 		} else if (string) {
 			size_t n = string_count(mem, e->mem_size, (size_t)max);
 			if (n == 0)
@@ -234,6 +269,12 @@ m_elements(struct mctx *c, const ridl_type *e, const uint8_t *mem, uint32_t n, c
 		return st;
 	if (NDR_HOST_LE && (e->flags & RIDL_TF_BLITTABLE))
 		return put(c, mem, (size_t)n * e->mem_size);
+	if (e->kind == RIDL_K_STRUCT && !(e->flags & RIDL_TF_CONFORMANT)) {
+		for (uint32_t i = 0; i < n; i++, mem += e->mem_size)
+			if ((st = m_struct(c, e, mem)))
+				return st;
+		return RPC_S_OK;
+	}
 	for (uint32_t i = 0; i < n; i++, mem += e->mem_size)
 		if ((st = m_flat(c, e, mem, base)))
 			return st;
@@ -288,7 +329,14 @@ m_struct(struct mctx *c, const ridl_type *t, const uint8_t *mem)
 		return put(c, mem, t->wire_size);
 	for (uint32_t i = 0; i < t->u.st.nmembers; i++) {
 		const ridl_member *m = &t->u.st.members[i];
-		if ((st = m_flat(c, m->type, mem + m->offset, mem)))
+		const ridl_type *mt = m->type;
+		if (ndr_kind_is_plain(mt->kind))
+			st = put_plain(c, mem + m->offset, mt->wire_size);
+		else if (mt->kind == RIDL_K_UNION)
+			st = m_union(c, mt, mem + m->offset, mem);
+		else
+			st = m_flat(c, mt, mem + m->offset, mem);
+		if (st)
 			return st;
 	}
 	return RPC_S_OK;
@@ -304,6 +352,10 @@ m_union(struct mctx *c, const ridl_type *t, const uint8_t *mem, const void *base
 		disc = ndr_load_int(mem, dk);
 		if ((st = pad(c, t->wire_align)))
 			return st;
+	} else if (t->u.un.is[0].op == RIDL_C_FIELD && t->u.un.is[1].op == RIDL_C_END && base &&
+		   ndr_kind_is_int(t->u.un.is[0].load)) {
+		/* The common switch_is(sibling field), without the interpreter. */
+		disc = ndr_load_int((const uint8_t *)base + t->u.un.is[0].arg, t->u.un.is[0].load);
 	} else if ((st = eval(c, t->u.un.is, base, &disc))) {
 		return st;
 	}
@@ -313,9 +365,13 @@ m_union(struct mctx *c, const ridl_type *t, const uint8_t *mem, const void *base
 		return RPC_S_INVALID_TAG;
 	if (dk == RIDL_K_ENUM16 && (disc < 0 || disc > 0x7fff))
 		return RPC_X_ENUM_VALUE_OUT_OF_RANGE;
-	if ((st = put_uint(c, (uint64_t)disc, ndr_int_wire_size(dk))) || (st = pad(c, t->u.un.arm_align)))
+	if ((st = put_uint(c, (uint64_t)disc, ndr_int_wire_size(dk))) || !arm)
+		return st; /* an empty arm: nothing follows, not even padding */
+	if ((st = pad(c, t->u.un.arm_align)))
 		return st;
-	return arm ? m_flat(c, arm, mem + t->u.un.arm_offset, base) : RPC_S_OK;
+	if (ndr_kind_is_plain(arm->kind))
+		return put_plain(c, mem + t->u.un.arm_offset, arm->wire_size);
+	return m_flat(c, arm, mem + t->u.un.arm_offset, base);
 }
 
 /* A referent id for p (non-NULL); *first says whether its referent must follow. */
@@ -352,7 +408,7 @@ m_embedded_ptr(struct mctx *c, const ridl_type *t, const void *mem, const void *
 	RPC_STATUS st = ref_id(c, t, p, &id, &first);
 	if (st || (st = put_u32(c, id)) || !first)
 		return st;
-	struct defer *d = ndr_vec_push(&c->pending);
+	struct defer *d = ndr_vec_push(c->stack);
 	if (!d)
 		return RPC_S_OUT_OF_MEMORY;
 	*d = (struct defer){t->u.ptr.to, p, base};
@@ -362,31 +418,22 @@ m_embedded_ptr(struct mctx *c, const ridl_type *t, const void *mem, const void *
 static RPC_STATUS
 m_flat(struct mctx *c, const ridl_type *t, const void *mem, const void *base)
 {
-	RPC_STATUS st;
-	if (++c->depth > 256)
-		return RPC_S_INTERNAL_ERROR;
+	/* No depth guard: without going through a pointer, types nest only as deep as the
+	 * tables, which are finite and acyclic (C has no struct that contains itself). */
 	switch (t->kind) {
 	case RIDL_K_HANDLE:
-		st = RPC_S_OK;
-		break;
+		return RPC_S_OK;
 	case RIDL_K_STRUCT:
-		st = m_struct(c, t, mem);
-		break;
+		return m_struct(c, t, mem);
 	case RIDL_K_UNION:
-		st = m_union(c, t, mem, base);
-		break;
+		return m_union(c, t, mem, base);
 	case RIDL_K_POINTER:
-		st = m_embedded_ptr(c, t, mem, base);
-		break;
+		return m_embedded_ptr(c, t, mem, base);
 	case RIDL_K_ARRAY:
-		st = m_array(c, t, mem, base);
-		break;
+		return m_array(c, t, mem, base);
 	default:
-		st = t->kind < RIDL_K_STRUCT && t->kind != RIDL_K_INVALID ? m_scalar(c, t, mem) : RPC_S_INTERNAL_ERROR;
-		break;
+		return t->kind < RIDL_K_STRUCT && t->kind != RIDL_K_INVALID ? m_scalar(c, t, mem) : RPC_S_INTERNAL_ERROR;
 	}
-	c->depth--;
-	return st;
 }
 
 /* A top-level pointer whose value is at mem. */
@@ -416,24 +463,20 @@ static RPC_STATUS
 m_referent(struct mctx *c, const ridl_type *to, const void *p, const void *base)
 {
 	RPC_STATUS st;
-	if (++c->depth > 256)
-		return RPC_S_INTERNAL_ERROR;
 	if (to->kind == RIDL_K_POINTER) {
 		st = m_top_ptr(c, to, p, base);
 	} else {
-		c->pending.n = 0;
+		/* The pointers met in this referent land on the stack above mark; reversed,
+		 * the first of them is marshalled next. */
+		size_t mark = c->stack->n;
 		st = m_flat(c, to, p, base);
-		/* Siblings go on the stack last first, so the first is marshalled next. */
-		for (size_t i = c->pending.n; st == RPC_S_OK && i-- > 0;) {
-			struct defer *d = ndr_vec_push(&c->stack);
-			if (!d)
-				st = RPC_S_OUT_OF_MEMORY;
-			else
-				*d = ((struct defer *)c->pending.items)[i];
+		struct defer *d = c->stack->items;
+		for (size_t i = mark, j = c->stack->n; st == RPC_S_OK && i + 1 < j; i++, j--) {
+			struct defer x = d[i];
+			d[i] = d[j - 1];
+			d[j - 1] = x;
 		}
-		c->pending.n = 0;
 	}
-	c->depth--;
 	return st;
 }
 
@@ -441,8 +484,8 @@ static RPC_STATUS
 run_deferred(struct mctx *c)
 {
 	RPC_STATUS st = RPC_S_OK;
-	while (st == RPC_S_OK && c->stack.n) {
-		struct defer d = ((struct defer *)c->stack.items)[--c->stack.n];
+	while (st == RPC_S_OK && c->stack->n) {
+		struct defer d = ((struct defer *)c->stack->items)[--c->stack->n];
 		st = m_referent(c, d.to, d.ptr, d.base);
 	}
 	return st;
@@ -466,15 +509,32 @@ marshal(const ridl_proc *proc, void *const *args, const void *ret, bool response
 {
 	if (!proc || proc->magic != RIDL_MAGIC_PROC || (proc->nparams && !args))
 		return RPC_S_INVALID_ARG;
+	rpcrt_buf tmp = {0};
+	if (!out)
+		out = &tmp; /* only the size is wanted */
 	struct mctx c = {
 		.out = out,
-		.start = out ? out->len : 0,
-		.counting = out == NULL,
+		.start = out->len,
 		.env = {args, proc->nparams, NULL},
 		.next_id = NDR_REFID_FIRST,
-		.pending = {.size = sizeof(struct defer)},
-		.stack = {.size = sizeof(struct defer)},
 	};
+	if (!out->data || out->cap - out->len < 64) {
+		/* A buffer to write into from the start: the pointers below are then never NULL. */
+		size_t cap = out->cap ? out->cap : 256;
+		while (cap - out->len < 64)
+			cap *= 2;
+		uint8_t *p = realloc(out->data, cap);
+		if (!p)
+			return RPC_S_OUT_OF_MEMORY;
+		out->data = p;
+		out->cap = cap;
+	}
+	c.p0 = c.w = out->data + out->len;
+	c.end = out->data + out->cap;
+	struct ndr_scratch *scratch = ndr_scratch_take();
+	struct ndr_vec own = {.size = sizeof(struct defer)};
+	c.stack = scratch ? &scratch->v[0] : &own;
+	ndr_vec_reset(c.stack, sizeof(struct defer));
 	uint32_t dir = response ? RIDL_PF_OUT : RIDL_PF_IN;
 	RPC_STATUS st = RPC_S_OK;
 	for (uint32_t i = 0; st == RPC_S_OK && i < proc->nparams; i++) {
@@ -488,13 +548,13 @@ marshal(const ridl_proc *proc, void *const *args, const void *ret, bool response
 	}
 	if (st == RPC_S_OK && response && proc->ret && !(proc->flags & (RIDL_PROC_RET_COMM | RIDL_PROC_RET_FAULT)))
 		st = ret ? m_param(&c, proc->ret, ret) : RPC_S_INVALID_ARG;
+	out->len = st == RPC_S_OK ? (size_t)(c.w - out->data) : c.start; /* nothing half-written stays */
 	if (st == RPC_S_OK && ret_size)
-		*ret_size = c.count;
-	if (st != RPC_S_OK && out)
-		out->len = c.start; /* nothing half-written stays */
+		*ret_size = out->len - c.start;
+	rpcrt_buf_free(&tmp);
 	ndr_ptrmap_free(&c.full);
-	ndr_vec_free(&c.pending);
-	ndr_vec_free(&c.stack);
+	ndr_vec_free(&own);
+	ndr_scratch_give(scratch);
 	return st;
 }
 

@@ -40,17 +40,23 @@ struct alloc {
 struct uctx {
 	const uint8_t *p;
 	size_t len, pos;
-	bool swap;
+	bool wire_le;            /* the sender's integers are little-endian */
+	bool swap;               /* ... and that is not the host's order */
 	bool server;
 	rpcrt_arena *arena;
 	const rpcrt_ndr_limits *lim;
 	struct ndr_corr_env env;
 	struct ndr_ptrmap full;  /* referent id -> object, for [ptr] */
-	struct ndr_vec pending;  /* struct udefer */
-	struct ndr_vec stack;    /* struct udefer */
-	struct ndr_vec checks;   /* struct check */
-	struct ndr_vec fixups;   /* struct fixup: [ptr] ids seen before their object existed */
-	struct ndr_vec allocs;   /* struct alloc: client allocations, undone on failure */
+	struct ndr_scratch *scratch; /* per-thread vectors reused between calls, or NULL */
+	struct ndr_vec own[4];   /* the vectors when there is no scratch */
+	struct ndr_vec *stack;   /* struct udefer: referents still to read */
+	struct ndr_vec *checks;  /* struct check */
+	struct ndr_vec *fixups;  /* struct fixup: [ptr] ids seen before their object existed */
+	struct ndr_vec *allocs;  /* struct alloc: client allocations, undone on failure */
+	uint32_t cur_param;      /* the parameter being read */
+	const ridl_proc *proc;
+	const void *cur_struct;  /* the struct whose members are being read, and the offset of */
+	uint32_t cur_member;     /* the member being read: members before it are known */
 	bool hoisted;
 	uint32_t hoisted_count;
 	bool have_cap;           /* client: a caller buffer's capacity applies to the next array */
@@ -70,20 +76,46 @@ align(struct uctx *c, unsigned a)
 	return RPC_S_OK;
 }
 
-static RPC_STATUS
+/* An integer of size bytes (1, 2, 4, 8) aligned to its size, zero-extended into *v. */
+static inline RPC_STATUS
 get_uint(struct uctx *c, unsigned size, uint64_t *v)
 {
-	RPC_STATUS st = align(c, size);
+	size_t at = ndr_align_up(c->pos, size);
+	if (at > c->len || c->len - at < size)
+		return RPC_X_BAD_STUB_DATA;
+	const uint8_t *b = c->p + at;
+	c->pos = at + size;
+	uint64_t x = 0;
+	if (NDR_HOST_LE && !c->swap) {
+		/* Constant sizes, so that each copy is one load, not a call. */
+		switch (size) {
+		case 1: x = *b; break;
+		case 2: { uint16_t y; memcpy(&y, b, 2); x = y; break; }
+		case 4: { uint32_t y; memcpy(&y, b, 4); x = y; break; }
+		default: memcpy(&x, b, 8); break;
+		}
+	} else {
+		for (unsigned i = 0; i < size; i++)
+			x |= (uint64_t)b[c->wire_le ? i : size - 1 - i] << (8 * i);
+	}
+	*v = x;
+	return RPC_S_OK;
+}
+
+/* A scalar whose wire size is its memory size (not an enum), stored as it is. */
+static inline RPC_STATUS
+get_plain(struct uctx *c, void *mem, unsigned size)
+{
+	uint64_t v;
+	RPC_STATUS st = get_uint(c, size, &v);
 	if (st)
 		return st;
-	if (c->len - c->pos < size)
-		return RPC_X_BAD_STUB_DATA;
-	const uint8_t *b = c->p + c->pos;
-	uint64_t x = 0;
-	for (unsigned i = 0; i < size; i++)
-		x |= (uint64_t)b[c->swap ? size - 1 - i : i] << (8 * i);
-	c->pos += size;
-	*v = x;
+	switch (size) {
+	case 1: { uint8_t x = (uint8_t)v; memcpy(mem, &x, 1); break; }
+	case 2: { uint16_t x = (uint16_t)v; memcpy(mem, &x, 2); break; }
+	case 4: { uint32_t x = (uint32_t)v; memcpy(mem, &x, 4); break; }
+	default: memcpy(mem, &v, 8); break;
+	}
 	return RPC_S_OK;
 }
 
@@ -112,29 +144,57 @@ wire_int(uint64_t v, uint8_t kind)
 
 /* Zeroed memory for n bytes; on the client the block is recorded (with the slot that will
  * point to it) so that a failure can undo it. */
+/* Memory for n bytes, not zeroed: the reader writes every member (pointers included) and the
+ * parts of a varying array that are not sent are zeroed by the caller. On the client the block
+ * is recorded (with the slot that will point to it) so that a failure can undo it. */
 static void *
 u_alloc(struct uctx *c, size_t n, void *slot)
 {
 	if (c->server)
-		return rpcrt_arena_zalloc(c->arena, n);
-	struct alloc *a = ndr_vec_push(&c->allocs);
+		return rpcrt_arena_alloc(c->arena, n);
+	struct alloc *a = ndr_vec_push(c->allocs);
 	if (!a)
 		return NULL;
 	void *p = MIDL_user_allocate(n ? n : 1);
 	if (!p) {
-		c->allocs.n--;
+		c->allocs->n--;
 		return NULL;
 	}
-	memset(p, 0, n);
 	a->ptr = p;
 	a->slot = slot;
 	return p;
 }
 
+/* Is the value a one-load program reads already known? */
+static bool
+load_ready(const struct uctx *c, const ridl_corr_op *op, const void *base)
+{
+	if (op->op == RIDL_C_PARAM) {
+		if (op->arg < 0 || (uint64_t)op->arg >= c->proc->nparams)
+			return false;
+		uint32_t flags = c->proc->params[op->arg].flags;
+		if (c->server)
+			return (uint64_t)op->arg < c->cur_param && (flags & RIDL_PF_IN);
+		return !(flags & RIDL_PF_OUT) || (uint64_t)op->arg < c->cur_param;
+	}
+	if (op->op == RIDL_C_FIELD)
+		return base && (base != c->cur_struct || (uint64_t)op->arg + (op->load == RIDL_K_ENUM16 ? sizeof(int) : ndr_int_wire_size(op->load)) <= c->cur_member);
+	return false;
+}
+
+/* A correlated value must equal expect: checked now when it is known (and a one-load program),
+ * else once everything is read. */
 static RPC_STATUS
 add_check(struct uctx *c, const ridl_corr_op *prog, const void *base, int64_t expect)
 {
-	struct check *k = ndr_vec_push(&c->checks);
+	if (prog && prog[0].op != RIDL_C_END && prog[1].op == RIDL_C_END && c->proc && load_ready(c, prog, base)) {
+		struct ndr_corr_env env = c->env;
+		env.base = base;
+		int64_t v;
+		if (ndr_corr_single(prog, &env, &v))
+			return v == expect ? RPC_S_OK : RPC_X_BAD_STUB_DATA;
+	}
+	struct check *k = ndr_vec_push(c->checks);
 	if (!k)
 		return RPC_S_OUT_OF_MEMORY;
 	*k = (struct check){prog, base, expect};
@@ -142,6 +202,17 @@ add_check(struct uctx *c, const ridl_corr_op *prog, const void *base, int64_t ex
 }
 
 static RPC_STATUS u_flat(struct uctx *c, const ridl_type *t, void *mem, const void *base);
+
+/* A NULL pointer to a sized array: the size must then be 0 (MS-RPCE 3.1.1.5.3.3.1, the
+ * consistency check that [disable_consistency_check] would turn off). */
+static RPC_STATUS
+null_consistency(struct uctx *c, const ridl_type *to, const void *base)
+{
+	if (to->kind != RIDL_K_ARRAY || !(to->flags & RIDL_TF_CONFORMANT) || !to->u.arr.size ||
+	    (to->flags & RIDL_TF_MAX_IS))
+		return RPC_S_OK;
+	return add_check(c, to->u.arr.size, base, 0);
+}
 static RPC_STATUS u_top_ptr(struct uctx *c, const ridl_type *t, void *slot, const void *base, bool in_place);
 
 /* ---- arrays ---- */
@@ -269,12 +340,21 @@ u_struct(struct uctx *c, const ridl_type *t, uint8_t *mem)
 		c->pos += t->wire_size;
 		return RPC_S_OK;
 	}
-	for (uint32_t i = 0; i < t->u.st.nmembers; i++) {
+	const void *outer = c->cur_struct;
+	uint32_t outer_member = c->cur_member;
+	c->cur_struct = mem;
+	st = RPC_S_OK;
+	for (uint32_t i = 0; st == RPC_S_OK && i < t->u.st.nmembers; i++) {
 		const ridl_member *m = &t->u.st.members[i];
-		if ((st = u_flat(c, m->type, mem + m->offset, mem)))
-			return st;
+		c->cur_member = m->offset;
+		if (ndr_kind_is_plain(m->type->kind) && !(m->type->flags & RIDL_TF_RANGE))
+			st = get_plain(c, mem + m->offset, m->type->wire_size);
+		else
+			st = u_flat(c, m->type, mem + m->offset, mem);
 	}
-	return RPC_S_OK;
+	c->cur_struct = outer;
+	c->cur_member = outer_member;
+	return st;
 }
 
 static RPC_STATUS
@@ -298,9 +378,13 @@ u_union(struct uctx *c, const ridl_type *t, uint8_t *mem, const void *base)
 		ndr_store_int(mem, dk, disc);
 	else if ((st = add_check(c, t->u.un.is, base, disc)))
 		return st; /* MS-RPCE 3.1.1.5.3.2.1.11: the two copies must agree */
+	if (!arm)
+		return RPC_S_OK; /* an empty arm: nothing follows, not even padding */
 	if ((st = align(c, t->u.un.arm_align)))
 		return st;
-	return arm ? u_flat(c, arm, mem + t->u.un.arm_offset, base) : RPC_S_OK;
+	if (ndr_kind_is_plain(arm->kind) && !(arm->flags & RIDL_TF_RANGE))
+		return get_plain(c, mem + t->u.un.arm_offset, arm->wire_size);
+	return u_flat(c, arm, mem + t->u.un.arm_offset, base);
 }
 
 /* ---- pointers ---- */
@@ -317,7 +401,7 @@ u_embedded_ptr(struct uctx *c, const ridl_type *t, void *slot, const void *base)
 		if (t->u.ptr.kind == RIDL_PTR_REF)
 			return RPC_X_NULL_REF_POINTER;
 		memcpy(slot, &null, sizeof(null));
-		return RPC_S_OK;
+		return null_consistency(c, t->u.ptr.to, base);
 	}
 	memcpy(slot, &null, sizeof(null));
 	uint32_t full_id = 0;
@@ -326,7 +410,7 @@ u_embedded_ptr(struct uctx *c, const ridl_type *t, void *slot, const void *base)
 		if (!ndr_ptrmap_get(&c->full, id, &fresh))
 			return RPC_S_OUT_OF_MEMORY;
 		if (!fresh) {
-			struct fixup *f = ndr_vec_push(&c->fixups);
+			struct fixup *f = ndr_vec_push(c->fixups);
 			if (!f)
 				return RPC_S_OUT_OF_MEMORY;
 			*f = (struct fixup){id, slot};
@@ -334,7 +418,7 @@ u_embedded_ptr(struct uctx *c, const ridl_type *t, void *slot, const void *base)
 		}
 		full_id = id;
 	}
-	struct udefer *d = ndr_vec_push(&c->pending);
+	struct udefer *d = ndr_vec_push(c->stack);
 	if (!d)
 		return RPC_S_OUT_OF_MEMORY;
 	*d = (struct udefer){t->u.ptr.to, slot, base, full_id};
@@ -406,17 +490,17 @@ u_flat(struct uctx *c, const ridl_type *t, void *mem, const void *base)
 	return st;
 }
 
-/* Collected embedded pointers go on the work stack, first one on top. */
+/* The embedded pointers met since mark are on the work stack in wire order; reversed, the
+ * first of them is read next. */
 static RPC_STATUS
-push_pending(struct uctx *c)
+push_pending(struct uctx *c, size_t mark)
 {
-	for (size_t i = c->pending.n; i-- > 0;) {
-		struct udefer *d = ndr_vec_push(&c->stack);
-		if (!d)
-			return RPC_S_OUT_OF_MEMORY;
-		*d = ((struct udefer *)c->pending.items)[i];
+	struct udefer *d = c->stack->items;
+	for (size_t i = mark, j = c->stack->n; i + 1 < j; i++, j--) {
+		struct udefer x = d[i];
+		d[i] = d[j - 1];
+		d[j - 1] = x;
 	}
-	c->pending.n = 0;
 	return RPC_S_OK;
 }
 
@@ -479,6 +563,14 @@ u_new_referent(struct uctx *c, const ridl_type *to, void *slot, const void *base
 	}
 	if (!(mem = u_alloc(c, size, slot)))
 		return RPC_S_OUT_OF_MEMORY;
+	if (is_array && k.len < k.max) {
+		/* Elements that are not sent: zero, never what the allocator left there. */
+		size_t es = to->u.arr.elem->mem_size;
+		memset(mem, 0, (size_t)k.first * es);
+		memset((uint8_t *)mem + ((size_t)k.first + k.len) * es, 0, (size_t)(k.max - k.first - k.len) * es);
+	} else if (!is_array && to->kind == RIDL_K_STRUCT && (to->flags & RIDL_TF_CONFORMANT)) {
+		memset(mem, 0, size); /* its array may be varying */
+	}
 	memcpy(slot, &mem, sizeof(mem));
 	if (full_id) {
 		bool fresh;
@@ -489,9 +581,9 @@ u_new_referent(struct uctx *c, const ridl_type *to, void *slot, const void *base
 	}
 	if (to->kind == RIDL_K_POINTER)
 		return u_top_ptr(c, to, mem, base, false);
-	c->pending.n = 0;
+	size_t mark = c->stack->n;
 	st = is_array ? u_array_elems(c, to, mem, &k, base) : u_flat(c, to, mem, base);
-	return st ? st : push_pending(c);
+	return st ? st : push_pending(c, mark);
 }
 
 /* Reads a referent into memory that already exists (a caller's buffer on the client). */
@@ -500,9 +592,9 @@ u_existing_referent(struct uctx *c, const ridl_type *to, void *mem, const void *
 {
 	if (to->kind == RIDL_K_POINTER)
 		return u_top_ptr(c, to, mem, base, true);
-	c->pending.n = 0;
+	size_t mark = c->stack->n;
 	RPC_STATUS st = u_flat(c, to, mem, base);
-	return st ? st : push_pending(c);
+	return st ? st : push_pending(c, mark);
 }
 
 static bool
@@ -541,7 +633,7 @@ u_top_ptr(struct uctx *c, const ridl_type *t, void *slot, const void *base, bool
 	if (id == 0) {
 		memcpy(slot, &null, sizeof(null));
 		c->depth--;
-		return RPC_S_OK;
+		return null_consistency(c, to, base);
 	}
 	uint32_t full_id = 0;
 	if (t->u.ptr.kind == RIDL_PTR_FULL) {
@@ -552,7 +644,7 @@ u_top_ptr(struct uctx *c, const ridl_type *t, void *slot, const void *base, bool
 		} else if (!fresh) {
 			/* A top-level referent is complete when its id repeats, unless the
 			 * repeat is inside it (then the fixup runs at the end). */
-			struct fixup *f = ndr_vec_push(&c->fixups);
+			struct fixup *f = ndr_vec_push(c->fixups);
 			st = f ? RPC_S_OK : RPC_S_OUT_OF_MEMORY;
 			if (f)
 				*f = (struct fixup){id, slot};
@@ -584,8 +676,8 @@ static RPC_STATUS
 run_deferred(struct uctx *c)
 {
 	RPC_STATUS st = RPC_S_OK;
-	while (st == RPC_S_OK && c->stack.n) {
-		struct udefer d = ((struct udefer *)c->stack.items)[--c->stack.n];
+	while (st == RPC_S_OK && c->stack->n) {
+		struct udefer d = ((struct udefer *)c->stack->items)[--c->stack->n];
 		st = u_new_referent(c, d.to, d.slot, d.base, d.full_id);
 	}
 	return st;
@@ -651,8 +743,8 @@ finish(struct uctx *c)
 {
 	if (c->pos != c->len && !c->lim->allow_trailing)
 		return RPC_X_BAD_STUB_DATA;
-	for (size_t i = 0; i < c->fixups.n; i++) {
-		struct fixup *f = &((struct fixup *)c->fixups.items)[i];
+	for (size_t i = 0; i < c->fixups->n; i++) {
+		struct fixup *f = &((struct fixup *)c->fixups->items)[i];
 		bool fresh;
 		struct ndr_ptrmap_slot *s = ndr_ptrmap_get(&c->full, f->id, &fresh);
 		if (!s)
@@ -660,8 +752,8 @@ finish(struct uctx *c)
 		void *obj = (void *)s->val;
 		memcpy(f->slot, &obj, sizeof(obj));
 	}
-	for (size_t i = 0; i < c->checks.n; i++) {
-		struct check *k = &((struct check *)c->checks.items)[i];
+	for (size_t i = 0; i < c->checks->n; i++) {
+		struct check *k = &((struct check *)c->checks->items)[i];
 		struct ndr_corr_env env = c->env;
 		env.base = k->base;
 		int64_t v;
@@ -678,11 +770,9 @@ static void
 uctx_free(struct uctx *c)
 {
 	ndr_ptrmap_free(&c->full);
-	ndr_vec_free(&c->pending);
-	ndr_vec_free(&c->stack);
-	ndr_vec_free(&c->checks);
-	ndr_vec_free(&c->fixups);
-	ndr_vec_free(&c->allocs);
+	for (size_t i = 0; i < 4; i++)
+		ndr_vec_free(&c->own[i]);
+	ndr_scratch_give(c->scratch);
 }
 
 static void
@@ -691,12 +781,19 @@ uctx_init(struct uctx *c, const void *data, size_t len, uint8_t drep, const rpcr
 	memset(c, 0, sizeof(*c));
 	c->p = data;
 	c->len = len;
-	c->swap = (drep & 0xf0) == 0 ? NDR_HOST_LE : !NDR_HOST_LE;
+	c->wire_le = (drep & 0xf0) != 0;
+	c->swap = c->wire_le != NDR_HOST_LE;
 	c->lim = lim ? lim : &rpcrt_ndr_default_limits;
-	c->pending.size = c->stack.size = sizeof(struct udefer);
-	c->checks.size = sizeof(struct check);
-	c->fixups.size = sizeof(struct fixup);
-	c->allocs.size = sizeof(struct alloc);
+	c->scratch = ndr_scratch_take();
+	struct ndr_vec *v = c->scratch ? c->scratch->v : c->own;
+	c->stack = &v[0];
+	c->checks = &v[1];
+	c->fixups = &v[2];
+	c->allocs = &v[3];
+	ndr_vec_reset(c->stack, sizeof(struct udefer));
+	ndr_vec_reset(c->checks, sizeof(struct check));
+	ndr_vec_reset(c->fixups, sizeof(struct fixup));
+	ndr_vec_reset(c->allocs, sizeof(struct alloc));
 }
 
 static bool
@@ -753,8 +850,10 @@ rpcrt_ndr_unmarshal_request(const ridl_proc *proc, const void *data, size_t len,
 			return RPC_S_OUT_OF_MEMORY;
 	}
 	c.env = (struct ndr_corr_env){args, proc->nparams, NULL};
+	c.proc = proc;
 	for (uint32_t i = 0; st == RPC_S_OK && i < proc->nparams; i++) {
 		const ridl_param *p = &proc->params[i];
+		c.cur_param = i;
 		if ((p->flags & RIDL_PF_IN) && !skip_param(p))
 			st = u_param(&c, p->type, args[i]);
 	}
@@ -782,21 +881,24 @@ rpcrt_ndr_unmarshal_response(const ridl_proc *proc, const void *data, size_t len
 	struct uctx c;
 	uctx_init(&c, data, len, drep, lim);
 	c.env = (struct ndr_corr_env){args, proc->nparams, NULL};
+	c.proc = proc;
 	RPC_STATUS st = RPC_S_OK;
 	for (uint32_t i = 0; st == RPC_S_OK && i < proc->nparams; i++) {
 		const ridl_param *p = &proc->params[i];
 		if (!(p->flags & RIDL_PF_OUT) || skip_param(p))
 			continue;
+		c.cur_param = i;
 		st = args[i] ? u_param(&c, p->type, args[i]) : RPC_S_INVALID_ARG;
 	}
+	c.cur_param = proc->nparams;
 	if (st == RPC_S_OK && proc->ret && !(proc->flags & (RIDL_PROC_RET_COMM | RIDL_PROC_RET_FAULT)))
 		st = ret ? u_param(&c, proc->ret, ret) : RPC_S_INVALID_ARG;
 	if (st == RPC_S_OK)
 		st = finish(&c);
 	if (st != RPC_S_OK) {
 		/* Undo, newest first: clear the pointer to each block, then free it. */
-		for (size_t i = c.allocs.n; i-- > 0;) {
-			struct alloc *a = &((struct alloc *)c.allocs.items)[i];
+		for (size_t i = c.allocs->n; i-- > 0;) {
+			struct alloc *a = &((struct alloc *)c.allocs->items)[i];
 			void *null = NULL;
 			if (a->slot)
 				memcpy(a->slot, &null, sizeof(null));

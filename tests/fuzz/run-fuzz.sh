@@ -1,22 +1,29 @@
 #!/usr/bin/env bash
-# Fuzzes the IDL front end with libFuzzer under ASan+UBSan for SECONDS (default 60).
-#   tests/fuzz/run-fuzz.sh [SECONDS]
-# New crash inputs land in tests/fuzz/crashes/; copy them into tests/fuzz/corpus/ (as
-# regression cases) once fixed.
+# Runs a fuzz target with libFuzzer under ASan+UBSan for SECONDS (default 60).
+#   tests/fuzz/run-fuzz.sh [SECONDS] [TARGET]
+# TARGET: idl (the IDL front end, the default) or ndr (the NDR unmarshaller, see fuzz_ndr.c).
+# New crash inputs land in tests/fuzz/crashes/; copy them into the target's seed directory
+# (corpus/ or ndr-corpus/) as regression cases once fixed.
 set -euo pipefail
 secs=${1:-60}
+target=${2:-idl}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=$root/build-fuzz
+case $target in
+idl) seeds=$root/tests/fuzz/corpus; extra=(-dict="$root/tests/fuzz/idl.dict" -max_len=16384) ;;
+ndr) seeds=$root/tests/fuzz/ndr-corpus; extra=(-max_len=4096 -malloc_limit_mb=64) ;;
+*) echo "run-fuzz.sh: unknown target '$target' (idl or ndr)" >&2; exit 2 ;;
+esac
 if [ ! -f "$build/build.ninja" ]; then
 	CC=clang meson setup "$build" "$root" -Dfuzz=true -Db_sanitize=address,undefined \
 		-Db_lundef=false -Dbuildtype=debugoptimized >/dev/null
 fi
-ninja -C "$build" tests/fuzz/fuzz_idl >/dev/null
+ninja -C "$build" "tests/fuzz/fuzz_$target" >/dev/null
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-cp "$root"/tests/fuzz/corpus/* "$work"/
+cp "$seeds"/* "$work"/
 mkdir -p "$root/tests/fuzz/crashes"
 cd "$root/tests/fuzz/crashes"
-UBSAN_OPTIONS=halt_on_error=1 "$build/tests/fuzz/fuzz_idl" "$work" \
-	-dict="$root/tests/fuzz/idl.dict" -max_total_time="$secs" -timeout=10 \
-	-rss_limit_mb=2048 -malloc_limit_mb=512 -max_len=16384 -print_final_stats=1
+UBSAN_OPTIONS=halt_on_error=1 "$build/tests/fuzz/fuzz_$target" "$work" \
+	-max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=512 \
+	-print_final_stats=1 "${extra[@]}"
