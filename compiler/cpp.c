@@ -2717,6 +2717,13 @@ do_include(struct cpp *cpp, struct frame *f, const struct tok *dir, const struct
 		free(path);
 		return;
 	}
+	if (memchr(text, 0, tlen)) {
+		/* The scanner uses NUL as its end-of-buffer mark. */
+		pp_error(cpp, RC_E_LEX_CHAR, off, len, "'%s' contains a NUL byte; IDL files are text", path);
+		free(text);
+		free(path);
+		return;
+	}
 	cpp->nfiles++;
 	const char *ipath = rc_intern(&cpp->names, path);
 	free(path);
@@ -3021,9 +3028,22 @@ run(struct rc_diag *d, const struct rc_cpp_opts *o, const char *name, const char
 		f.rec = file_rec_get(cpp, st);
 		f.rec->in_deps = true;
 	}
+	const char *nul = len <= MAX_FILE_SIZE ? memchr(text, 0, len) : NULL;
 	if (len > MAX_FILE_SIZE) {
 		cpp->errors++;
 		rc_error_noloc(d, RC_E_FILE, "cannot read '%s': %s", name, strerror(EFBIG));
+	} else if (nul) {
+		/* The scanner uses NUL as its end-of-buffer mark. */
+		uint32_t line = 1, col = 1;
+		for (const char *p = text; p < nul; p++, col++) {
+			if (*p == '\n') {
+				line++;
+				col = 0;
+			}
+		}
+		cpp->errors++;
+		struct rc_loc loc = {iname, line, col, 1};
+		rc_error(d, RC_E_LEX_CHAR, loc, "stray NUL byte in the input; IDL files are text");
 	} else {
 		run_file(cpp, &f, "");
 	}

@@ -78,6 +78,13 @@ parse_buffer(struct rc_ctx *ctx, struct rc_file *f, const char *name, const char
 	ls.line = 1;
 	ls.col = 1;
 	ls.start_token = f->is_acf ? START_ACF : START_IDL;
+	if (memchr(text, 0, len)) {
+		/* Sources with a NUL are refused before they get here (check_nul, the
+		 * preprocessor); this keeps the scanner safe whatever the path. */
+		struct rc_loc loc = {ls.file, 1, 1, 0};
+		rc_error(ctx->diag, RC_E_LEX_CHAR, loc, "stray NUL byte in the input; IDL files are text");
+		return 1;
+	}
 	void *scanner;
 	if (rc_lex_init(&ls, &scanner, text, len) != 0)
 		rc_oom();
@@ -96,16 +103,42 @@ parse_buffer(struct rc_ctx *ctx, struct rc_file *f, const char *name, const char
 	return ls.errors;
 }
 
+/* IDL is text: a NUL byte is refused up front, with its position, because the scanner uses NUL
+ * internally as its end-of-buffer mark. */
+static unsigned
+check_nul(struct rc_ctx *ctx, const char *name, const char *text, size_t len)
+{
+	const char *nul = memchr(text, 0, len);
+	if (!nul)
+		return 0;
+	unsigned line = 1, col = 1;
+	for (const char *p = text; p < nul; p++) {
+		if (*p == '\n') {
+			line++;
+			col = 1;
+		} else {
+			col++;
+		}
+	}
+	rc_diag_set_source(ctx->diag, name, text, len);
+	struct rc_loc loc = {rc_intern(&ctx->strings, name), line, col, 0};
+	rc_error(ctx->diag, RC_E_LEX_CHAR, loc, "stray NUL byte in the input; IDL files are text");
+	return 1;
+}
+
 static unsigned
 parse_text(struct rc_ctx *ctx, struct rc_file *f, const char *name, const char *text, size_t len, bool run_cpp)
 {
+	unsigned errors = check_nul(ctx, name, text, len);
+	if (errors)
+		return errors;
 	if (!run_cpp) {
 		rc_diag_set_source(ctx->diag, name, text, len);
 		return parse_buffer(ctx, f, name, text, len);
 	}
 	char *out = NULL;
 	size_t out_len = 0;
-	unsigned errors = rc_cpp_run_text(ctx->diag, &ctx->cpp, name, text, len, &out, &out_len, &ctx->deps);
+	errors = rc_cpp_run_text(ctx->diag, &ctx->cpp, name, text, len, &out, &out_len, &ctx->deps);
 	if (errors == 0)
 		errors += parse_buffer(ctx, f, name, out, out_len);
 	free(out);

@@ -21,7 +21,7 @@ cat > calc.acf <<'ACF'
 ACF
 printf 'import "calc.idl";\ntypedef short T;\n' > user.idl
 
-echo "1..26"
+echo "1..29"
 "$ridl" --version > out.txt; st=$?
 check "--version exits 0 and names ridl" '[ $st = 0 ] && grep -q "^ridl [0-9]" out.txt'
 "$ridl" --help > out.txt; st=$?
@@ -89,4 +89,12 @@ check "a warning and its note" '[ $st = 0 ] && [ "$(cat err.txt)" = "w/a.idl:1:1
 w/b.idl:2:15: note: first definition of '"'"'T'"'"' is here" ]'
 "$ridl" -w --syntax-only w/b.idl 2> err.txt; st=$?
 check "-w hides warnings and their notes" '[ $st = 0 ] && [ ! -s err.txt ]'
+printf 'interface n {\n  long \000 }\n' > nul.idl
+"$ridl" --syntax-only --no-source-lines nul.idl 2> err.txt; st=$?
+check "a NUL byte: exit 1 at its line and column" '[ $st = 1 ] && [ "$(cat err.txt)" = "nul.idl:2:8: error: stray NUL byte in the input; IDL files are text" ]'
+printf 'import "nul.idl";\n' > imp.idl
+"$ridl" --syntax-only --no-source-lines imp.idl 2> err.txt; st=$?
+check "a NUL byte in an imported file" '[ $st = 1 ] && grep -q "^nul.idl:2:8: error: stray NUL byte" err.txt'
+"$ridl" --syntax-only --no-cpp --no-source-lines nul.idl 2> err.txt; st=$?
+check "a NUL byte with --no-cpp" '[ $st = 1 ] && [ "$(cat err.txt)" = "nul.idl:2:8: error: stray NUL byte in the input; IDL files are text" ]'
 exit $fail
