@@ -517,6 +517,28 @@ class CorrExprRequest(Call):  # opnum 10
     structure = (("n", LONG), ("a", SHORT_CARRAY), ("pn", LONG), ("b", LONG_CARRAY))
 
 
+class LONG_CARRAY_UPTR(NDRPOINTER):  # [unique, size_is(n)] long *
+    referent = (("Data", LONG_CARRAY),)
+
+
+class REFHOLDER(NDRSTRUCT):  # struct { long tag; [ref] long *r; }
+    # An embedded [ref] pointer has a referent id on the wire like any embedded pointer
+    # (C706 14.3.11.3); only top-level [ref] pointers have none.
+    structure = (("tag", LONG), ("r", PLONG))
+
+
+class FNODE1(NDRSTRUCT):  # struct fnode { long v; [ptr] struct fnode *next; }, next NULL
+    structure = (("v", LONG), ("next", PLONG))
+
+
+class PFNODE1(NDRPOINTER):
+    referent = (("Data", FNODE1),)
+
+
+class ExtraRequest(Call):  # opnum 11
+    structure = (("n", LONG), ("opt", LONG_CARRAY_UPTR), ("rh", REFHOLDER), ("ring", PFNODE1))
+
+
 # ---------------------------------------------------------------------------------------------
 # The cases. Every value here is repeated in tests/unit/test_ndr_golden.c.
 
@@ -926,6 +948,31 @@ def _():
     c["a"] = [-9]
     c["pn"] = 0
     c["b"] = []
+    return c
+
+
+@case("Extra_basic_in")
+def _():
+    c = ExtraRequest()
+    c["n"] = 2
+    set_ptr(c, "opt", [10, 20])
+    c["rh"]["tag"] = 9
+    set_ptr(c["rh"], "r", 5)
+    set_ref(c.fields["ring"], ref())
+    node = c.fields["ring"].fields["Data"]
+    node["v"] = 1
+    set_ptr(node, "next", None)
+    return c
+
+
+@case("Extra_null_in")
+def _():
+    c = ExtraRequest()
+    c["n"] = 0
+    set_ptr(c, "opt", None)
+    c["rh"]["tag"] = -1
+    set_ptr(c["rh"], "r", 0)
+    set_ptr(c, "ring", None)
     return c
 
 

@@ -15,7 +15,7 @@
 #include "ndrtest.h"
 
 enum { OP_SCALARS, OP_STRUCTS, OP_CONFORMANT, OP_ARRAYS, OP_STRINGS, OP_POINTERS, OP_OUTPOINTERS,
-       OP_UNIONS, OP_RANGES, OP_ITEMS, OP_CORREXPR };
+       OP_UNIONS, OP_RANGES, OP_ITEMS, OP_CORREXPR, OP_EXTRA };
 
 static const ridl_proc *
 P(unsigned opnum)
@@ -940,6 +940,82 @@ START_TEST(corr_expr)
 }
 END_TEST
 
+START_TEST(full_pointer_cycle)
+{
+	/* T8: [ptr] nodes a -> b -> a: each is sent once, the cycle comes back as a cycle, and
+	 * nothing loops. */
+	fnode a = {1, NULL}, b = {2, &a};
+	a.next = &b;
+	int32_t n = 0, r = 5;
+	refholder rh = {7, &r};
+	int32_t *opt = NULL;
+	refholder *prh = &rh;
+	fnode *ring = &a;
+	void *args[] = {&n, &opt, &prh, &ring};
+	rpcrt_arena ar;
+	rpcrt_buf wire;
+	rpcrt_frame f = request_roundtrip(P(OP_EXTRA), args, &ar, &wire);
+	fnode *sa = *(fnode **)f.args[3];
+	ck_assert_int_eq(sa->v, 1);
+	ck_assert_int_eq(sa->next->v, 2);
+	ck_assert_ptr_eq(sa->next->next, sa);
+	ck_assert_int_eq(*(*(refholder **)f.args[2])->r, 5);
+	/* ring (after rh.r's id 0x20000): id 0x20004, a {1, id 0x20008}, b {2, id 0x20004}: a is
+	 * not sent twice. */
+	static const uint8_t ring_wire[] = {0x04, 0, 2, 0, 1, 0, 0, 0, 0x08, 0, 2, 0, 2, 0, 0, 0, 0x04, 0, 2, 0};
+	ck_assert_mem_eq(wire.data + wire.len - sizeof(ring_wire), ring_wire, sizeof(ring_wire));
+	rpcrt_arena_release(&ar);
+	rpcrt_buf_free(&wire);
+	/* A node pointing to itself. */
+	a.next = &a;
+	f = request_roundtrip(P(OP_EXTRA), args, &ar, &wire);
+	sa = *(fnode **)f.args[3];
+	ck_assert_ptr_eq(sa->next, sa);
+	rpcrt_arena_release(&ar);
+	rpcrt_buf_free(&wire);
+}
+END_TEST
+
+/* Extra(n, [unique, size_is(n)] opt, refholder {tag, [ref] r}, ring NULL) by hand. */
+static RPC_STATUS
+extra_call(int32_t n, bool opt_null, int32_t opt_max, bool ref_null)
+{
+	struct bb *b = calloc(1, sizeof(*b));
+	B32(b, n);
+	if (opt_null) {
+		B32(b, 0);
+	} else {
+		B32(b, 0x20000);
+		B32(b, opt_max);
+		for (int32_t i = 0; i < opt_max; i++)
+			B32(b, i);
+	}
+	B32(b, 9);
+	B32(b, ref_null ? 0 : 0x20004);
+	if (!ref_null)
+		B32(b, 5);
+	B32(b, 0); /* ring: NULL */
+	rpcrt_arena ar;
+	rpcrt_frame f;
+	RPC_STATUS st = server_in(P(OP_EXTRA), b->d, b->n, RPCRT_DREP_LE, &ar, &f);
+	if (st == RPC_S_OK && !opt_null && opt_max == 0)
+		ck_assert_ptr_nonnull(*(int32_t **)f.args[1]); /* an empty buffer, not NULL */
+	rpcrt_arena_release(&ar);
+	free(b);
+	return st;
+}
+
+START_TEST(pointer_consistency)
+{
+	/* T8 (MS-RPCE 3.1.1.5.3.3.1, [M-dcc]). */
+	ck_assert_int_eq(extra_call(2, false, 2, false), RPC_S_OK);
+	ck_assert_int_eq(extra_call(0, true, 0, false), RPC_S_OK);
+	ck_assert_int_eq(extra_call(3, true, 0, false), RPC_X_BAD_STUB_DATA); /* NULL, size 3 */
+	ck_assert_int_eq(extra_call(0, false, 0, false), RPC_S_OK);          /* non-NULL, size 0 */
+	ck_assert_int_eq(extra_call(0, true, 0, true), RPC_X_NULL_REF_POINTER); /* embedded [ref] id 0 */
+}
+END_TEST
+
 START_TEST(null_ref)
 {
 	/* A NULL [ref] cannot be sent. */
@@ -953,6 +1029,7 @@ START_TEST(null_ref)
 	rpcrt_buf wire = {0};
 	ck_assert_int_eq(rpcrt_ndr_marshal_request(P(OP_STRUCTS), args, &wire), RPC_X_NULL_REF_POINTER);
 	ck_assert_uint_eq(wire.len, 0);
+	rpcrt_buf_free(&wire);
 }
 END_TEST
 
@@ -997,6 +1074,8 @@ ndr_suite(void)
 	tcase_add_test(tc, corr_expr);
 	tcase_add_test(tc, random_roundtrip);
 	tcase_add_test(tc, null_ref);
+	tcase_add_test(tc, full_pointer_cycle);
+	tcase_add_test(tc, pointer_consistency);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -33,7 +33,8 @@ enum {
 	OP_UNIONS,
 	OP_RANGES,
 	OP_ITEMS,
-	OP_CORREXPR
+	OP_CORREXPR,
+	OP_EXTRA
 };
 
 static const ridl_proc *
@@ -1189,6 +1190,70 @@ correxpr_check_in(const void *wp, void *const *args, const void *ret)
 	(void)ret;
 }
 
+/* -- Extra (opnum 11) -- */
+
+struct extra {
+	int32_t n;
+	int32_t *opt;
+	refholder *rh;
+	fnode *ring;
+};
+
+static void
+extra_bind(void *vp, struct frame *f)
+{
+	struct extra *v = vp;
+	void *a[] = { &v->n, &v->opt, &v->rh, &v->ring };
+	memcpy(f->args, a, sizeof(a));
+}
+
+static void
+extra_basic_in(void *vp)
+{
+	struct extra *v = vp;
+	v->n = 2;
+	v->opt = TDUP(int32_t, { 10, 20 }); /* [unique, size_is(n)] */
+	v->rh = talloc(sizeof(refholder));
+	v->rh->tag = 9;
+	v->rh->r = tlong(5); /* an embedded [ref]: an id, then the long after the struct */
+	v->ring = talloc(sizeof(fnode));
+	v->ring->v = 1;
+	v->ring->next = NULL;
+}
+
+static void
+extra_null_in(void *vp)
+{
+	struct extra *v = vp;
+	v->n = 0;
+	v->opt = NULL;
+	v->rh = talloc(sizeof(refholder));
+	v->rh->tag = -1;
+	v->rh->r = tlong(0);
+	v->ring = NULL;
+}
+
+static void
+extra_check_in(const void *wp, void *const *args, const void *ret)
+{
+	const struct extra *w = wp;
+	ck_assert_int_eq(F(int32_t, args[0]), w->n);
+	const int32_t *opt = FP(int32_t, args[1]);
+	ck_assert(!opt == !w->opt);
+	if (w->opt)
+		eq_longs(opt, w->opt, (size_t)w->n);
+	const refholder *rh = FP(refholder, args[2]);
+	ck_assert_int_eq(rh->tag, w->rh->tag);
+	ck_assert_int_eq(*rh->r, *w->rh->r);
+	const fnode *ring = FP(fnode, args[3]);
+	ck_assert(!ring == !w->ring);
+	if (w->ring) {
+		ck_assert_int_eq(ring->v, w->ring->v);
+		ck_assert_ptr_null(ring->next);
+	}
+	(void)ret;
+}
+
 /* ---- the table ---- */
 
 #define REQ(file, op, proc, fill)                                                                  \
@@ -1252,6 +1317,9 @@ static const gcase cases[] = {
 
 	REQ("CorrExpr_basic_in", OP_CORREXPR, correxpr, correxpr_basic_in),
 	REQ("CorrExpr_zero_in", OP_CORREXPR, correxpr, correxpr_zero_in),
+
+	REQ("Extra_basic_in", OP_EXTRA, extra, extra_basic_in),
+	REQ("Extra_null_in", OP_EXTRA, extra, extra_null_in),
 };
 
 /* ---- the test ---- */
