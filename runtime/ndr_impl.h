@@ -121,6 +121,52 @@ ndr_kind_is_plain(uint8_t kind)
 	return kind >= RIDL_K_INT8 && kind <= RIDL_K_DOUBLE;
 }
 
+/* A marshalling plan (ndr_plan.c): the steps of a struct whose members are scalars, enums,
+ * such structs and unions of them. Immutable once built; lives as long as the process. */
+enum ndr_pop_kind { NP_SCALAR, NP_ENUM16, NP_ENUM32, NP_STRUCT, NP_UNION, NP_EMPTY };
+#define NDR_PAD_DYNAMIC 0xffu
+
+struct ndr_plan;
+
+/* One union arm in a plan. */
+struct ndr_parm {
+	int64_t value;
+	uint8_t kind; /* NP_SCALAR, NP_STRUCT or NP_EMPTY */
+	uint8_t size; /* NP_SCALAR */
+	const struct ndr_plan *sub;
+};
+
+/* One member. */
+struct ndr_pop {
+	uint8_t kind;
+	uint8_t size;          /* NP_SCALAR: 1, 2, 4 or 8 */
+	bool has_default;      /* NP_UNION: arms[narms] is the default arm */
+	uint32_t off;          /* offset of the member in the struct */
+	uint32_t max_bytes;    /* the most bytes this member can take on the wire, padding included */
+	uint32_t narms;
+	uint8_t pad;           /* padding before the value (NP_UNION: before the discriminant), or
+	                          NDR_PAD_DYNAMIC when it depends on what came before */
+	uint8_t arm_pad;       /* NP_UNION: padding before the arm, or NDR_PAD_DYNAMIC */
+	int8_t dense[16];      /* NP_UNION: arm index for discriminants dense_lo..dense_lo+15, -1
+	                          none (then the default), when has_dense */
+	bool has_dense;
+	int64_t dense_lo;
+	const struct ndr_plan *sub;  /* NP_STRUCT */
+	const ridl_type *t;          /* NP_UNION: the union */
+	const struct ndr_parm *arms; /* NP_UNION */
+};
+
+struct ndr_plan {
+	uint32_t nops;
+	uint32_t max_bytes; /* the most bytes the struct can take, padding included */
+	uint8_t align;
+	bool has_range;     /* a member (or a nested one) has [range]: the reader checks it */
+	struct ndr_pop ops[];
+};
+
+/* The plan of a struct type, or NULL when it has none (or it is being built elsewhere). */
+const struct ndr_plan *ndr_plan_get(const ridl_type *t);
+
 /* Per-thread scratch memory reused from call to call (the deferral stack and friends), so that
  * a call does not allocate and free them each time. */
 struct ndr_scratch {

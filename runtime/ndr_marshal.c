@@ -155,6 +155,7 @@ put_plain(struct mctx *c, const void *mem, unsigned size)
 static RPC_STATUS m_flat(struct mctx *c, const ridl_type *t, const void *mem, const void *base);
 static RPC_STATUS m_union(struct mctx *c, const ridl_type *t, const uint8_t *mem, const void *base);
 static RPC_STATUS m_struct(struct mctx *c, const ridl_type *t, const uint8_t *mem);
+static RPC_STATUS run_plan(struct mctx *c, const struct ndr_plan *pl, const uint8_t *mem);
 static RPC_STATUS m_referent(struct mctx *c, const ridl_type *to, const void *p, const void *base);
 
 static RPC_STATUS
@@ -270,6 +271,13 @@ m_elements(struct mctx *c, const ridl_type *e, const uint8_t *mem, uint32_t n, c
 	if (NDR_HOST_LE && (e->flags & RIDL_TF_BLITTABLE))
 		return put(c, mem, (size_t)n * e->mem_size);
 	if (e->kind == RIDL_K_STRUCT && !(e->flags & RIDL_TF_CONFORMANT)) {
+		const struct ndr_plan *pl = ndr_plan_get(e);
+		if (pl) {
+			for (uint32_t i = 0; i < n; i++, mem += e->mem_size)
+				if ((st = run_plan(c, pl, mem)))
+					return st;
+			return RPC_S_OK;
+		}
 		for (uint32_t i = 0; i < n; i++, mem += e->mem_size)
 			if ((st = m_struct(c, e, mem)))
 				return st;
@@ -305,6 +313,154 @@ m_array(struct mctx *c, const ridl_type *t, const void *mem, const void *base)
 	return m_elements(c, e, (const uint8_t *)mem + (size_t)first * e->mem_size, len, base);
 }
 
+/* Stores size bytes of v (little-endian) at w. */
+static inline void
+store_le(uint8_t *w, uint64_t v, unsigned size)
+{
+#if NDR_HOST_LE
+	switch (size) {
+	case 1: *w = (uint8_t)v; break;
+	case 2: { uint16_t x = (uint16_t)v; memcpy(w, &x, 2); break; }
+	case 4: { uint32_t x = (uint32_t)v; memcpy(w, &x, 4); break; }
+	default: memcpy(w, &v, 8); break;
+	}
+#else
+	for (unsigned i = 0; i < size; i++)
+		w[i] = (uint8_t)(v >> (8 * i));
+#endif
+}
+
+/* Zero padding up to align from w (room is guaranteed by the caller); returns the new w. */
+static inline uint8_t *
+pad_at(const struct mctx *c, uint8_t *w, unsigned align)
+{
+	memset(w, 0, 8);
+	return w + ((size_t)(c->p0 - w) & (align - 1));
+}
+
+static inline uint64_t
+load_plain(const uint8_t *mem, unsigned size)
+{
+	switch (size) {
+	case 1: return *mem;
+	case 2: { uint16_t x; memcpy(&x, mem, 2); return x; }
+	case 4: { uint32_t x; memcpy(&x, mem, 4); return x; }
+	default: { uint64_t x; memcpy(&x, mem, 8); return x; }
+	}
+}
+
+/* One struct by its plan: the buffer is checked once for the most it can take. */
+static RPC_STATUS
+run_plan(struct mctx *c, const struct ndr_plan *pl, const uint8_t *mem)
+{
+	if ((size_t)(c->end - c->w) < pl->max_bytes) {
+		RPC_STATUS st = grow(c, pl->max_bytes);
+		if (st)
+			return st;
+	}
+	uint8_t *w = pad_at(c, c->w, pl->align);
+	for (uint32_t i = 0; i < pl->nops; i++) {
+		const struct ndr_pop *op = &pl->ops[i];
+		const uint8_t *m = mem + op->off;
+		int64_t e;
+		switch (op->kind) {
+		case NP_SCALAR:
+			if (op->pad == NDR_PAD_DYNAMIC) {
+				w = pad_at(c, w, op->size);
+			} else if (op->pad) {
+				memset(w, 0, 8);
+				w += op->pad;
+			}
+			store_le(w, load_plain(m, op->size), op->size);
+			w += op->size;
+			break;
+		case NP_ENUM16:
+		case NP_ENUM32:
+			e = ndr_load_int(m, RIDL_K_ENUM16);
+			if (op->kind == NP_ENUM16 && (e < 0 || e > 0x7fff)) {
+				c->w = w;
+				return RPC_X_ENUM_VALUE_OUT_OF_RANGE;
+			}
+			w = pad_at(c, w, op->kind == NP_ENUM16 ? 2 : 4);
+			store_le(w, (uint64_t)e, op->kind == NP_ENUM16 ? 2 : 4);
+			w += op->kind == NP_ENUM16 ? 2 : 4;
+			break;
+		case NP_STRUCT: {
+			c->w = w;
+			RPC_STATUS st = run_plan(c, op->sub, m);
+			if (st)
+				return st;
+			w = c->w;
+			break;
+		}
+		default: { /* NP_UNION */
+			const ridl_type *u = op->t;
+			uint8_t dk = u->u.un.disc_kind;
+			int64_t disc;
+			if (u->flags & RIDL_TF_ENCAPSULATED) {
+				disc = ndr_load_int(m, dk);
+				w = pad_at(c, w, u->wire_align);
+			} else {
+				disc = ndr_load_int(mem + u->u.un.is[0].arg, u->u.un.is[0].load);
+			}
+			const struct ndr_parm *arm = NULL;
+			if (op->has_dense) {
+				uint64_t d = (uint64_t)disc - (uint64_t)op->dense_lo;
+				if (d < 16 && op->dense[d] >= 0)
+					arm = &op->arms[op->dense[d]];
+			} else {
+				for (uint32_t k = 0; k < op->narms; k++) {
+					if (op->arms[k].value == disc) {
+						arm = &op->arms[k];
+						break;
+					}
+				}
+			}
+			if (!arm && op->has_default)
+				arm = &op->arms[op->narms];
+			if (!arm) {
+				c->w = w;
+				return RPC_S_INVALID_TAG;
+			}
+			if (dk == RIDL_K_ENUM16 && (disc < 0 || disc > 0x7fff)) {
+				c->w = w;
+				return RPC_X_ENUM_VALUE_OUT_OF_RANGE;
+			}
+			unsigned ds = ndr_int_wire_size(dk);
+			if (op->pad == NDR_PAD_DYNAMIC) {
+				w = pad_at(c, w, ds);
+			} else if (op->pad) {
+				memset(w, 0, 8);
+				w += op->pad;
+			}
+			store_le(w, (uint64_t)disc, ds);
+			w += ds;
+			if (arm->kind == NP_EMPTY)
+				break;
+			if (op->arm_pad == NDR_PAD_DYNAMIC) {
+				w = pad_at(c, w, u->u.un.arm_align);
+			} else if (op->arm_pad) {
+				memset(w, 0, 8);
+				w += op->arm_pad;
+			}
+			if (arm->kind == NP_SCALAR) {
+				store_le(w, load_plain(m + u->u.un.arm_offset, arm->size), arm->size);
+				w += arm->size;
+			} else {
+				c->w = w;
+				RPC_STATUS st = run_plan(c, arm->sub, m + u->u.un.arm_offset);
+				if (st)
+					return st;
+				w = c->w;
+			}
+			break;
+		}
+		}
+	}
+	c->w = w;
+	return RPC_S_OK;
+}
+
 static RPC_STATUS
 m_struct(struct mctx *c, const ridl_type *t, const uint8_t *mem)
 {
@@ -334,6 +490,8 @@ m_struct(struct mctx *c, const ridl_type *t, const uint8_t *mem)
 			st = put_plain(c, mem + m->offset, mt->wire_size);
 		else if (mt->kind == RIDL_K_UNION)
 			st = m_union(c, mt, mem + m->offset, mem);
+		else if (mt->kind == RIDL_K_STRUCT && !(mt->flags & RIDL_TF_CONFORMANT))
+			st = m_struct(c, mt, mem + m->offset);
 		else
 			st = m_flat(c, mt, mem + m->offset, mem);
 		if (st)
@@ -371,6 +529,8 @@ m_union(struct mctx *c, const ridl_type *t, const uint8_t *mem, const void *base
 		return st;
 	if (ndr_kind_is_plain(arm->kind))
 		return put_plain(c, mem + t->u.un.arm_offset, arm->wire_size);
+	if (arm->kind == RIDL_K_STRUCT && !(arm->flags & RIDL_TF_CONFORMANT))
+		return m_struct(c, arm, mem + t->u.un.arm_offset);
 	return m_flat(c, arm, mem + t->u.un.arm_offset, base);
 }
 
@@ -457,14 +617,47 @@ m_top_ptr(struct mctx *c, const ridl_type *t, const void *mem, const void *base)
 	return m_referent(c, t->u.ptr.to, p, base);
 }
 
+/* A [string] char * without size_is, the most common referent: max_count, offset 0,
+ * actual_count and the characters with their NUL, in one piece. */
+static RPC_STATUS
+m_cstring(struct mctx *c, const char *s)
+{
+	size_t n = strlen(s) + 1;
+	if (n > NDR_MAX_COUNT)
+		return RPC_X_INVALID_BOUND;
+	size_t padn = (size_t)(-pos(c)) & 3;
+	uint8_t *p;
+	RPC_STATUS st = reserve(c, padn + 12 + n, &p);
+	if (st)
+		return st;
+	memset(p, 0, padn);
+	p += padn;
+	uint32_t v[3] = {(uint32_t)n, 0, (uint32_t)n};
+#if NDR_HOST_LE
+	memcpy(p, v, 12);
+#else
+	for (unsigned i = 0; i < 12; i++)
+		p[i] = (uint8_t)(v[i / 4] >> (8 * (i % 4)));
+#endif
+	memcpy(p + 12, s, n);
+	return RPC_S_OK;
+}
+
 /* The referent at p of a pointer, then (pushed on the work stack) the referents of the
  * pointers inside it. */
 static RPC_STATUS
 m_referent(struct mctx *c, const ridl_type *to, const void *p, const void *base)
 {
 	RPC_STATUS st;
+	if (ndr_kind_is_plain(to->kind))
+		return put_plain(c, p, to->wire_size);
+	if (to->kind == RIDL_K_ARRAY && (to->flags & RIDL_TF_STRING) && !to->u.arr.size &&
+	    to->u.arr.elem->mem_size == 1 && (to->flags & RIDL_TF_CONFORMANT) && !(to->flags & RIDL_TF_RANGE))
+		return m_cstring(c, p);
 	if (to->kind == RIDL_K_POINTER) {
 		st = m_top_ptr(c, to, p, base);
+	} else if (!(to->flags & RIDL_TF_HAS_POINTERS)) {
+		st = m_flat(c, to, p, base);
 	} else {
 		/* The pointers met in this referent land on the stack above mark; reversed,
 		 * the first of them is marshalled next. */

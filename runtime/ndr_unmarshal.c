@@ -202,6 +202,8 @@ add_check(struct uctx *c, const ridl_corr_op *prog, const void *base, int64_t ex
 }
 
 static RPC_STATUS u_flat(struct uctx *c, const ridl_type *t, void *mem, const void *base);
+static RPC_STATUS u_run_plan(struct uctx *c, const struct ndr_plan *pl, uint8_t *mem);
+static inline const struct ndr_plan *u_plan(const struct uctx *c, const ridl_type *t);
 
 /* A NULL pointer to a sized array: the size must then be 0 (MS-RPCE 3.1.1.5.3.3.1, the
  * consistency check that [disable_consistency_check] would turn off). */
@@ -305,6 +307,11 @@ u_array_elems(struct uctx *c, const ridl_type *t, uint8_t *mem, const struct cou
 		size_t n = (size_t)k->len * e->mem_size;
 		memcpy(dst, c->p + c->pos, n);
 		c->pos += n;
+	} else if (e->kind == RIDL_K_STRUCT && u_plan(c, e)) {
+		const struct ndr_plan *pl = u_plan(c, e);
+		for (uint32_t i = 0; i < k->len; i++)
+			if ((st = u_run_plan(c, pl, dst + (size_t)i * e->mem_size)))
+				return st;
 	} else {
 		for (uint32_t i = 0; i < k->len; i++)
 			if ((st = u_flat(c, e, dst + (size_t)i * e->mem_size, base)))
@@ -321,10 +328,171 @@ u_array_elems(struct uctx *c, const ridl_type *t, uint8_t *mem, const struct cou
 
 /* ---- structs and unions ---- */
 
+/* Sign-extends the low size bytes of v when kind is signed. */
+static inline int64_t
+sext(uint64_t v, uint8_t kind)
+{
+	return wire_int(v, kind);
+}
+
+static inline uint64_t
+read_le(const uint8_t *p, unsigned size)
+{
+	switch (size) {
+	case 1: return *p;
+	case 2: { uint16_t x; memcpy(&x, p, 2); return x; }
+	case 4: { uint32_t x; memcpy(&x, p, 4); return x; }
+	default: { uint64_t x; memcpy(&x, p, 8); return x; }
+	}
+}
+
+static inline void
+write_mem(uint8_t *m, uint64_t v, unsigned size)
+{
+	switch (size) {
+	case 1: *m = (uint8_t)v; break;
+	case 2: { uint16_t x = (uint16_t)v; memcpy(m, &x, 2); break; }
+	case 4: { uint32_t x = (uint32_t)v; memcpy(m, &x, 4); break; }
+	default: memcpy(m, &v, 8); break;
+	}
+}
+
+/* One struct by its plan (little-endian data into a little-endian host, no [range]): every
+ * read is still checked against what remains. */
+static RPC_STATUS
+u_run_plan(struct uctx *c, const struct ndr_plan *pl, uint8_t *mem)
+{
+	const uint8_t *p = c->p;
+	size_t len = c->len;
+	size_t pos = ndr_align_up(c->pos, pl->align);
+	if (pos > len)
+		return RPC_X_BAD_STUB_DATA;
+	for (uint32_t i = 0; i < pl->nops; i++) {
+		const struct ndr_pop *op = &pl->ops[i];
+		uint8_t *m = mem + op->off;
+		switch (op->kind) {
+		case NP_SCALAR:
+		case NP_ENUM16:
+		case NP_ENUM32: {
+			unsigned size = op->size;
+			size_t pad = op->pad == NDR_PAD_DYNAMIC ? (size_t)(-pos) & (size - 1) : op->pad;
+			if (len - pos < pad + size)
+				return RPC_X_BAD_STUB_DATA;
+			pos += pad;
+			uint64_t v = read_le(p + pos, size);
+			pos += size;
+			if (op->kind == NP_SCALAR) {
+				write_mem(m, v, size);
+			} else {
+				if (op->kind == NP_ENUM16 && v > 0x7fff)
+					return RPC_X_BAD_STUB_DATA;
+				int e = (int)(int32_t)v;
+				memcpy(m, &e, sizeof(e));
+			}
+			break;
+		}
+		case NP_STRUCT: {
+			c->pos = pos;
+			RPC_STATUS st = u_run_plan(c, op->sub, m);
+			if (st)
+				return st;
+			pos = c->pos;
+			break;
+		}
+		default: { /* NP_UNION */
+			const ridl_type *u = op->t;
+			uint8_t dk = u->u.un.disc_kind;
+			unsigned ds = ndr_int_wire_size(dk);
+			size_t pad;
+			if (u->flags & RIDL_TF_ENCAPSULATED)
+				pad = (size_t)(-pos) & (u->wire_align - 1u);
+			else
+				pad = op->pad == NDR_PAD_DYNAMIC ? (size_t)(-pos) & (ds - 1) : op->pad;
+			if (len - pos < pad + ds)
+				return RPC_X_BAD_STUB_DATA;
+			pos += pad;
+			int64_t disc = sext(read_le(p + pos, ds), dk);
+			pos += ds;
+			if (dk == RIDL_K_ENUM16 && disc > 0x7fff)
+				return RPC_X_BAD_STUB_DATA;
+			const struct ndr_parm *arm = NULL;
+			if (op->has_dense) {
+				uint64_t d = (uint64_t)disc - (uint64_t)op->dense_lo;
+				if (d < 16 && op->dense[d] >= 0)
+					arm = &op->arms[op->dense[d]];
+			} else {
+				for (uint32_t k = 0; k < op->narms; k++) {
+					if (op->arms[k].value == disc) {
+						arm = &op->arms[k];
+						break;
+					}
+				}
+			}
+			if (!arm && op->has_default)
+				arm = &op->arms[op->narms];
+			if (!arm)
+				return RPC_S_INVALID_TAG;
+			if (u->flags & RIDL_TF_ENCAPSULATED) {
+				ndr_store_int(m, dk, disc);
+			} else {
+				/* MS-RPCE 3.1.1.5.3.2.1.11: the switch_is field must agree; it is
+				 * already read when it comes before the union. */
+				const ridl_corr_op *is = u->u.un.is;
+				unsigned fsize = is[0].load == RIDL_K_ENUM16 ? sizeof(int) : ndr_int_wire_size(is[0].load);
+				if ((uint64_t)is[0].arg + fsize <= op->off) {
+					if (ndr_load_int(mem + is[0].arg, is[0].load) != disc)
+						return RPC_X_BAD_STUB_DATA;
+				} else {
+					RPC_STATUS st = add_check(c, is, mem, disc);
+					if (st)
+						return st;
+				}
+			}
+			if (arm->kind == NP_EMPTY)
+				break;
+			pad = op->arm_pad == NDR_PAD_DYNAMIC ? (size_t)(-pos) & (u->u.un.arm_align - 1u) : op->arm_pad;
+			if (len - pos < pad)
+				return RPC_X_BAD_STUB_DATA;
+			pos += pad;
+			uint8_t *am = m + u->u.un.arm_offset;
+			if (arm->kind == NP_SCALAR) {
+				size_t apad = (size_t)(-pos) & (arm->size - 1u);
+				if (len - pos < apad + arm->size)
+					return RPC_X_BAD_STUB_DATA;
+				pos += apad;
+				write_mem(am, read_le(p + pos, arm->size), arm->size);
+				pos += arm->size;
+			} else {
+				c->pos = pos;
+				RPC_STATUS st = u_run_plan(c, arm->sub, am);
+				if (st)
+					return st;
+				pos = c->pos;
+			}
+			break;
+		}
+		}
+	}
+	c->pos = pos;
+	return RPC_S_OK;
+}
+
+static inline const struct ndr_plan *
+u_plan(const struct uctx *c, const ridl_type *t)
+{
+	if (!NDR_HOST_LE || c->swap || (t->flags & (RIDL_TF_CONFORMANT | RIDL_TF_BLITTABLE)))
+		return NULL;
+	const struct ndr_plan *pl = ndr_plan_get(t);
+	return pl && !pl->has_range ? pl : NULL;
+}
+
 static RPC_STATUS
 u_struct(struct uctx *c, const ridl_type *t, uint8_t *mem)
 {
 	RPC_STATUS st;
+	const struct ndr_plan *pl = u_plan(c, t);
+	if (pl)
+		return u_run_plan(c, pl, mem);
 	if ((t->flags & RIDL_TF_CONFORMANT) && !c->hoisted) {
 		/* Reached in place (a caller's buffer): the hoisted max_count is read here. */
 		if ((st = get_u32(c, &c->hoisted_count)))
