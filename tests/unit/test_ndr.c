@@ -772,6 +772,23 @@ START_TEST(unions_hostile)
 	b->d[0] = 2;
 	ck_assert_int_eq(server_in(P(OP_UNIONS), b->d, b->n, RPCRT_DREP_LE, &ar, &f), RPC_S_OK);
 	rpcrt_arena_release(&ar);
+	/* holder {kind 4, disc 3}: the struct's field and the union's copy disagree. */
+	b->n = 0;
+	B32(b, 2); B32(b, 2); B64(b, 0);
+	B16(b, 3);
+	b_pad(b, 8, 0);
+	B32(b, 4); B32(b, 3); B16(b, 7);
+	ck_assert_int_eq(server_in(P(OP_UNIONS), b->d, b->n, RPCRT_DREP_LE, &ar, &f), RPC_X_BAD_STUB_DATA);
+	rpcrt_arena_release(&ar);
+	/* holder {kind 3, disc 3, simple}: they agree. */
+	b->n = 0;
+	B32(b, 2); B32(b, 2); B64(b, 0);
+	B16(b, 3);
+	b_pad(b, 8, 0);
+	B32(b, 3); B32(b, 3); B16(b, 1); B32(b, 2); B64(b, 3);
+	ck_assert_int_eq(server_in(P(OP_UNIONS), b->d, b->n, RPCRT_DREP_LE, &ar, &f), RPC_S_OK);
+	ck_assert_int_eq((*(holder **)f.args[3])->u.s.h, 3);
+	rpcrt_arena_release(&ar);
 	/* encu kind 9: no such arm, no default. */
 	b->n = 0;
 	B32(b, 4); B32(b, 4);
