@@ -51,15 +51,92 @@ typedef RPC_STATUS RPC_ENTRY RPC_IF_CALLBACK_FN(RPC_IF_HANDLE InterfaceUuid, voi
 #define RPC_IF_ALLOW_CALLBACKS_WITH_NO_AUTH 0x0010
 #define RPC_IF_ALLOW_LOCAL_ONLY             0x0020
 
-/* RpcBindingSetOption() / RpcBindingInqOption() options. */
-/** Per-call timeout in milliseconds for calls made on the binding (0: none), sync and async. */
+/* RpcBindingSetOption() / RpcBindingInqOption() options, with Microsoft's values. Only
+ * RPC_C_OPT_CALL_TIMEOUT is implemented; the others return RPC_S_CANNOT_SUPPORT. */
+/**
+ * Per-call timeout in milliseconds for calls made on the binding (0 or INFINITE: none, the
+ * default), sync and async, on both protocol sequences.
+ */
 #define RPC_C_OPT_CALL_TIMEOUT 12
+/** Not supported by ridl (RPC_S_CANNOT_SUPPORT). */
+#define RPC_C_OPT_TRANS_SEND_BUFFER_SIZE 5
+/** Not supported by ridl (RPC_S_CANNOT_SUPPORT). */
+#define RPC_C_OPT_BINDING_NONCAUSAL 9
+/** Not supported by ridl (RPC_S_CANNOT_SUPPORT). */
+#define RPC_C_OPT_SECURITY_CALLBACK 10
+/** Not supported by ridl (RPC_S_CANNOT_SUPPORT). */
+#define RPC_C_OPT_UNIQUE_BINDING 11
+/** Not supported by ridl (RPC_S_CANNOT_SUPPORT). */
+#define RPC_C_OPT_DONT_LINGER 13
+/** Not supported by ridl (RPC_S_CANNOT_SUPPORT). */
+#define RPC_C_OPT_TRUST_PEER 14
+/** Not supported by ridl (RPC_S_CANNOT_SUPPORT). */
+#define RPC_C_OPT_ASYNC_BLOCK 15
+/** Not supported by ridl (RPC_S_CANNOT_SUPPORT). */
+#define RPC_C_OPT_OPTIMIZE_TIME 16
+/** One more than the largest option number Microsoft defines. */
+#define RPC_C_OPT_MAX_OPTIONS 17
+
+/* ---- UUIDs --------------------------------------------------------------------------------- */
+
+/**
+ * Creates a random (version 4) UUID from the kernel's random source.
+ * @return RPC_S_OK; RPC_S_INVALID_ARG if @p Uuid is NULL; RPC_S_OUT_OF_RESOURCES if no random
+ * bytes could be read.
+ */
+RIDL_EXPORT RPC_STATUS RPC_ENTRY UuidCreate(UUID *Uuid);
+
+/** Sets `*NilUuid` to the nil UUID (all zeros). RPC_S_INVALID_ARG if @p NilUuid is NULL. */
+RIDL_EXPORT RPC_STATUS RPC_ENTRY UuidCreateNil(UUID *NilUuid);
+
+/**
+ * Converts "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx" (hex digits of either case, no braces) to a
+ * UUID. A NULL @p StringUuid gives the nil UUID, as on Windows.
+ * @return RPC_S_OK; RPC_S_INVALID_STRING_UUID for any other string (`*Uuid` is then left
+ * unchanged); RPC_S_INVALID_ARG if @p Uuid is NULL.
+ */
+RIDL_EXPORT RPC_STATUS RPC_ENTRY UuidFromStringA(RPC_CSTR StringUuid, UUID *Uuid);
+#define UuidFromString UuidFromStringA
+
+/**
+ * Converts a UUID to its 36-character string form in lowercase.
+ * @param[out] StringUuid receives a new string; free it with RpcStringFree().
+ * @return RPC_S_OK; RPC_S_OUT_OF_MEMORY; RPC_S_INVALID_ARG if either pointer is NULL.
+ */
+RIDL_EXPORT RPC_STATUS RPC_ENTRY UuidToStringA(const UUID *Uuid, RPC_CSTR *StringUuid);
+#define UuidToString UuidToStringA
+
+/**
+ * Orders two UUIDs: -1, 0 or 1 as @p Uuid1 is less than, equal to or greater than @p Uuid2,
+ * comparing Data1, Data2, Data3 as unsigned numbers and then Data4 byte by byte (the DCE
+ * order). A NULL UUID pointer means the nil UUID. `*Status` (if @p Status is not NULL) is set
+ * to RPC_S_OK.
+ */
+RIDL_EXPORT signed int RPC_ENTRY UuidCompare(UUID *Uuid1, UUID *Uuid2, RPC_STATUS *Status);
+
+/** TRUE if the two UUIDs are equal (NULL means the nil UUID); `*Status` is set to RPC_S_OK. */
+RIDL_EXPORT int RPC_ENTRY UuidEqual(UUID *Uuid1, UUID *Uuid2, RPC_STATUS *Status);
+
+/** TRUE if @p Uuid is NULL or the nil UUID; `*Status` is set to RPC_S_OK. */
+RIDL_EXPORT int RPC_ENTRY UuidIsNil(UUID *Uuid, RPC_STATUS *Status);
+
+/**
+ * A 16-bit hash of a UUID (the DCE algorithm, the same value as Windows gives); NULL means the
+ * nil UUID. `*Status` is set to RPC_S_OK.
+ */
+RIDL_EXPORT unsigned short RPC_ENTRY UuidHash(UUID *Uuid, RPC_STATUS *Status);
 
 /* ---- String bindings ----------------------------------------------------------------------- */
 
 /**
- * Builds "ObjUuid@Protseq:NetworkAddr[Endpoint,Options]" from its parts; any part may be NULL.
- * @param[out] StringBinding receives a new string; free it with RpcStringFree().
+ * Builds "ObjUuid@Protseq:NetworkAddr[Endpoint,Options]" from its parts; any part may be NULL
+ * or empty, and is then left out. In every part the characters @ : [ ] and backslash are
+ * written with a backslash before them, and so are , and = except in @p Options, whose commas
+ * and equals signs separate its Name=Value items.
+ * @param[out] StringBinding receives a new string; free it with RpcStringFree(). It may be NULL
+ * (Microsoft's rule): the arguments are then only checked.
+ * @return RPC_S_OK; RPC_S_INVALID_STRING_UUID if @p ObjUuid is neither empty nor a UUID;
+ * RPC_S_OUT_OF_MEMORY.
  */
 RIDL_EXPORT RPC_STATUS RPC_ENTRY RpcStringBindingComposeA(RPC_CSTR ObjUuid, RPC_CSTR ProtSeq,
 							  RPC_CSTR NetworkAddr, RPC_CSTR Endpoint,
@@ -68,8 +145,14 @@ RIDL_EXPORT RPC_STATUS RPC_ENTRY RpcStringBindingComposeA(RPC_CSTR ObjUuid, RPC_
 #define RpcStringBindingCompose RpcStringBindingComposeA
 
 /**
- * Splits a string binding into its parts. Each output may be NULL when not wanted; each non-NULL
- * output receives a new string (empty when the part is absent) to free with RpcStringFree().
+ * Splits a string binding into its parts and removes their backslash escapes. Each output may
+ * be NULL when not wanted; each non-NULL output receives a new string (empty when the part is
+ * absent, as on Windows) to free with RpcStringFree(). "endpoint=X" in the brackets is the
+ * endpoint X; the other Name=Value items are returned joined by commas in @p NetworkOptions.
+ * @return RPC_S_OK; RPC_S_INVALID_STRING_BINDING (no "Protseq:", unbalanced brackets, text
+ * after ']', two endpoints, an option without a name, a trailing lone backslash);
+ * RPC_S_INVALID_STRING_UUID; RPC_S_INVALID_ARG if @p StringBinding is NULL;
+ * RPC_S_OUT_OF_MEMORY. On failure no output is written.
  */
 RIDL_EXPORT RPC_STATUS RPC_ENTRY RpcStringBindingParseA(RPC_CSTR StringBinding, RPC_CSTR *ObjUuid,
 							RPC_CSTR *Protseq, RPC_CSTR *NetworkAddr,
@@ -77,44 +160,76 @@ RIDL_EXPORT RPC_STATUS RPC_ENTRY RpcStringBindingParseA(RPC_CSTR StringBinding, 
 							RPC_CSTR *NetworkOptions);
 #define RpcStringBindingParse RpcStringBindingParseA
 
-/** Frees a string returned by the runtime and sets `*String` to NULL. */
+/**
+ * Frees a string returned by the runtime and sets `*String` to NULL; `*String` may already be
+ * NULL. RPC_S_INVALID_ARG if @p String is NULL.
+ */
 RIDL_EXPORT RPC_STATUS RPC_ENTRY RpcStringFreeA(RPC_CSTR *String);
 #define RpcStringFree RpcStringFreeA
 
 /* ---- Binding handles ----------------------------------------------------------------------- */
 
 /**
- * Creates a client binding handle from a string binding. No connection is made yet.
+ * Creates a client binding handle from a string binding. No connection is made yet. Without an
+ * object UUID the binding's is nil; without an endpoint it is partially bound; without a
+ * network address it refers to the local host.
  * @param[out] Binding receives the handle; free it with RpcBindingFree().
+ * @return RPC_S_OK; the errors of RpcStringBindingParseA(); RPC_S_PROTSEQ_NOT_SUPPORTED for
+ * a protocol sequence of Microsoft's other than ncacn_ip_tcp and ncalrpc;
+ * RPC_S_INVALID_RPC_PROTSEQ for any other unknown one; RPC_S_INVALID_NET_ADDR;
+ * RPC_S_INVALID_ENDPOINT_FORMAT (ncacn_ip_tcp: a port 1-65535; ncalrpc: 1-100 characters of
+ * A-Z a-z 0-9 _ . -); RPC_S_STRING_TOO_LONG beyond 4096 characters; RPC_S_INVALID_ARG for a
+ * NULL pointer; RPC_S_OUT_OF_MEMORY.
  */
 RIDL_EXPORT RPC_STATUS RPC_ENTRY RpcBindingFromStringBindingA(RPC_CSTR StringBinding,
 							      RPC_BINDING_HANDLE *Binding);
 #define RpcBindingFromStringBinding RpcBindingFromStringBindingA
 
-/** Returns the string form of a binding; free it with RpcStringFree(). */
+/**
+ * Returns the string form of a binding (object UUID left out when nil), which
+ * RpcBindingFromStringBindingA() turns back into an equal binding; free it with RpcStringFree().
+ * RPC_S_INVALID_BINDING; RPC_S_INVALID_ARG if @p StringBinding is NULL; RPC_S_OUT_OF_MEMORY.
+ */
 RIDL_EXPORT RPC_STATUS RPC_ENTRY RpcBindingToStringBindingA(RPC_BINDING_HANDLE Binding,
 							    RPC_CSTR *StringBinding);
 #define RpcBindingToStringBinding RpcBindingToStringBindingA
 
-/** Makes an independent copy of a binding handle; free the copy with RpcBindingFree(). */
+/**
+ * Makes an independent copy of a binding handle, with its options; free the copy with
+ * RpcBindingFree(). Options set later on one handle do not affect the other.
+ * RPC_S_INVALID_BINDING; RPC_S_INVALID_ARG if @p DestinationBinding is NULL; RPC_S_OUT_OF_MEMORY.
+ */
 RIDL_EXPORT RPC_STATUS RPC_ENTRY RpcBindingCopy(RPC_BINDING_HANDLE SourceBinding,
 						RPC_BINDING_HANDLE *DestinationBinding);
 
 /**
  * Releases a binding handle and sets `*Binding` to NULL. Calls still outstanding on it keep
- * their own reference and complete normally.
+ * their own reference and complete normally. RPC_S_INVALID_BINDING if `*Binding` is NULL (as
+ * on Windows) or not a binding; RPC_S_INVALID_ARG if @p Binding is NULL.
  */
 RIDL_EXPORT RPC_STATUS RPC_ENTRY RpcBindingFree(RPC_BINDING_HANDLE *Binding);
 
-/** Sets a binding option such as RPC_C_OPT_CALL_TIMEOUT; applies to calls started afterwards. */
+/**
+ * Sets a binding option such as RPC_C_OPT_CALL_TIMEOUT; applies to calls started afterwards.
+ * Thread-safe. RPC_S_INVALID_BINDING; RPC_S_CANNOT_SUPPORT for Microsoft's other options;
+ * RPC_S_INVALID_ARG for an unknown option; RPC_S_INVALID_TIMEOUT for a timeout above 2^32-1.
+ */
 RIDL_EXPORT RPC_STATUS RPC_ENTRY RpcBindingSetOption(RPC_BINDING_HANDLE hBinding, ULONG option,
 						     ULONG_PTR optionValue);
 
-/** Reads a binding option into `*pOptionValue`. */
+/**
+ * Reads a binding option into `*pOptionValue`. Thread-safe. RPC_S_INVALID_BINDING;
+ * RPC_S_CANNOT_SUPPORT / RPC_S_INVALID_ARG as for RpcBindingSetOption(); RPC_S_INVALID_ARG if
+ * @p pOptionValue is NULL.
+ */
 RIDL_EXPORT RPC_STATUS RPC_ENTRY RpcBindingInqOption(RPC_BINDING_HANDLE hBinding, ULONG option,
 						     ULONG_PTR *pOptionValue);
 
-/** Frees a vector from RpcServerInqBindings(), with its handles, and sets `*BindingVector` NULL. */
+/**
+ * Frees a vector from RpcServerInqBindings(), with its handles (NULL entries are skipped), and
+ * sets `*BindingVector` NULL. RPC_S_INVALID_ARG if either pointer is NULL;
+ * RPC_S_INVALID_BINDING (nothing freed) if an entry is not a binding.
+ */
 RIDL_EXPORT RPC_STATUS RPC_ENTRY RpcBindingVectorFree(RPC_BINDING_VECTOR **BindingVector);
 
 /* ---- Server -------------------------------------------------------------------------------- */
