@@ -1031,6 +1031,9 @@ rpcrt_ndr_unmarshal_request(const ridl_proc *proc, const void *data, size_t len,
 		const ridl_param *p = &proc->params[i];
 		if ((p->flags & (RIDL_PF_IN | RIDL_PF_OUT)) == RIDL_PF_OUT && !skip_param(p))
 			st = alloc_out(&c, p->type, args[i]);
+		else if ((p->flags & (RIDL_PF_COMM_STATUS | RIDL_PF_FAULT_STATUS)) && p->type->kind == RIDL_K_POINTER)
+			st = alloc_out(&c, p->type, args[i]); /* [comm_status]/[fault_status]: the
+								 manager may write it; nothing is sent */
 	}
 	uctx_free(&c);
 	if (st == RPC_S_OK) {

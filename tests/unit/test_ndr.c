@@ -1050,6 +1050,45 @@ START_TEST(null_ref)
 }
 END_TEST
 
+/* A [fault_status] parameter (ACF) is not on the wire, but the server's manager gets room for
+ * it, as MIDL's server stubs give it. Hand-written tables: long Status([in] long a,
+ * [out, fault_status] error_status_t *st). */
+static const ridl_type t_long = {.kind = RIDL_K_INT32, .wire_align = 4, .mem_align = 4,
+				 .flags = RIDL_TF_BLITTABLE, .mem_size = 4, .wire_size = 4};
+static const ridl_type t_status = {.kind = RIDL_K_UINT32, .wire_align = 4, .mem_align = 4,
+				   .flags = RIDL_TF_BLITTABLE, .mem_size = 4, .wire_size = 4};
+static const ridl_type t_pstatus = {.kind = RIDL_K_POINTER, .wire_align = 4, .mem_align = sizeof(void *),
+				    .mem_size = sizeof(void *), .wire_size = 4,
+				    .u.ptr = {.to = &t_status, .kind = RIDL_PTR_REF}};
+static const ridl_param status_params[] = {
+	{&t_long, RIDL_PF_IN, "a"},
+	{&t_pstatus, RIDL_PF_OUT | RIDL_PF_FAULT_STATUS, "st"},
+};
+static const ridl_proc status_proc = {RIDL_MAGIC_PROC, sizeof(ridl_proc), "Status", 0, 2, 0, status_params, &t_long};
+
+START_TEST(status_param_room)
+{
+	static const uint8_t req[] = {7, 0, 0, 0};
+	rpcrt_arena ar;
+	rpcrt_arena_init(&ar);
+	rpcrt_frame f;
+	ck_assert_int_eq(rpcrt_ndr_unmarshal_request(&status_proc, req, sizeof(req), RPCRT_DREP_LE, &ar, NULL, &f),
+			 RPC_S_OK);
+	error_status_t *st = *(error_status_t **)f.args[1];
+	ck_assert_ptr_nonnull(st);
+	ck_assert_uint_eq(*st, 0);
+	*st = 5; /* the manager writes it; the response carries only the return value */
+	*(int32_t *)f.ret = 9;
+	rpcrt_buf resp = {0};
+	ck_assert_int_eq(rpcrt_ndr_marshal_response(&status_proc, f.args, f.ret, &resp), RPC_S_OK);
+	static const uint8_t want[] = {9, 0, 0, 0};
+	ck_assert_uint_eq(resp.len, sizeof(want));
+	ck_assert_mem_eq(resp.data, want, sizeof(want));
+	rpcrt_buf_free(&resp);
+	rpcrt_arena_release(&ar);
+}
+END_TEST
+
 START_TEST(interface_checks)
 {
 	const ridl_interface *itf = ndrtest_v1_0_c_ifspec;
@@ -1071,6 +1110,7 @@ ndr_suite(void)
 	TCase *tc = tcase_create("engine");
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, interface_checks);
+	tcase_add_test(tc, status_param_room);
 	tcase_add_test(tc, scalars);
 	tcase_add_test(tc, enum_out_of_range);
 	tcase_add_test(tc, structs);
