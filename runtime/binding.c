@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "binding.h"
+#include "client.h"
 
 /* Longest string binding RpcBindingFromStringBinding reads: far more than any valid one needs
  * (a host name is at most 253 characters, an endpoint 100), and it bounds the work a string
@@ -599,7 +600,7 @@ RpcStringFreeA(RPC_CSTR *String)
 static void
 binding_destroy(rpcrt_binding *b)
 {
-	/* The connection layer will release b->conn here; nothing sets it yet. */
+	rpcrt_cconn_free(b->conn);
 	b->magic = 0;
 	pthread_mutex_destroy(&b->lock);
 	free(b->netaddr);

@@ -277,6 +277,31 @@ typedef struct ridl_interface {
 	void (*const *manager_epv)(void);
 } ridl_interface;
 
+/* ---- Entry points of generated stubs ------------------------------------------------------ */
+
+/**
+ * The body of every synchronous client stub: marshals the [in] parameters of procedure
+ * @p opnum of @p itf, sends the call on the procedure's binding (its handle_t parameter, or the
+ * interface's implicit handle), waits for the reply and unmarshals the [out] parameters and the
+ * return value into @p args / @p ret.
+ *
+ * @param args the addresses of the procedure's parameters, one per ridl_param, in order.
+ * @param ret the address of the return value, or NULL for void.
+ *
+ * Failures are raised with RpcRaiseException(), unless the procedure has [comm_status] or
+ * [fault_status] parameters (or returns one), which then receive the status instead.
+ */
+RIDL_EXPORT void RPC_ENTRY ridl_client_call(const ridl_interface *itf, uint32_t opnum, void **args,
+					    void *ret);
+
+/**
+ * The body of every client stub of an [async] procedure: starts the call and returns; the
+ * reply is delivered by RpcAsyncCompleteCall() on @p pAsync. The runtime copies what it needs
+ * of @p args before returning (the [out] buffers themselves must stay valid until then).
+ */
+RIDL_EXPORT void RPC_ENTRY ridl_client_call_async(const ridl_interface *itf, uint32_t opnum,
+						  PRPC_ASYNC_STATE pAsync, void **args);
+
 #ifdef __cplusplus
 }
 #endif
