@@ -29,6 +29,10 @@ static const char usage_text[] =
 	"      --sstub FILE         server stub name (default: NAME_s.c)\n"
 	"      --client none|stub   generate the client stub file or not (default: none)\n"
 	"      --server none|stub   generate the server stub file or not (default: none)\n"
+	"      --server-prefix PREFIX\n"
+	"                           the server stubs call the manager routines PREFIX##Proc,\n"
+	"                           declared in the header too (MIDL's /prefix server), so that\n"
+	"                           one program can hold the client and server of an interface\n"
 	"  -M, --depfile FILE       write make-style dependencies of the header to FILE\n"
 	"      --syntax-only        check the input (and, with stubs requested, their layout),\n"
 	"                           write nothing\n"
@@ -51,7 +55,7 @@ static const char usage_text[] =
 enum {
 	OPT_ACF = 256, OPT_HEADER, OPT_CSTUB, OPT_SSTUB, OPT_CLIENT, OPT_SERVER, OPT_NO_CPP,
 	OPT_SYNTAX_ONLY, OPT_DUMP, OPT_VERSION, OPT_MAX_ERRORS, OPT_WERROR, OPT_NO_SOURCE,
-	OPT_LIST_DIAG,
+	OPT_LIST_DIAG, OPT_SERVER_PREFIX,
 };
 
 static const struct option long_opts[] = {
@@ -62,6 +66,7 @@ static const struct option long_opts[] = {
 	{"sstub", required_argument, NULL, OPT_SSTUB},
 	{"client", required_argument, NULL, OPT_CLIENT},
 	{"server", required_argument, NULL, OPT_SERVER},
+	{"server-prefix", required_argument, NULL, OPT_SERVER_PREFIX},
 	{"no-cpp", no_argument, NULL, OPT_NO_CPP},
 	{"syntax-only", no_argument, NULL, OPT_SYNTAX_ONLY},
 	{"depfile", required_argument, NULL, 'M'},
@@ -74,6 +79,19 @@ static const struct option long_opts[] = {
 	{"version", no_argument, NULL, OPT_VERSION},
 	{NULL, 0, NULL, 0},
 };
+
+/* A prefix of C identifiers: letters, digits and '_', not starting with a digit. */
+static bool
+is_ident_prefix(const char *s)
+{
+	if (!*s || (*s >= '0' && *s <= '9'))
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || *s == '_'))
+			return false;
+	return true;
+}
 
 static bool
 parse_side(const char *arg, enum rc_side_mode *ret)
@@ -108,6 +126,15 @@ parse_args(int argc, char **argv, struct rc_options *o, struct rc_diag *d)
 				               c == OPT_CLIENT ? "client" : "server", optarg);
 				return 1;
 			}
+			break;
+		case OPT_SERVER_PREFIX:
+			if (!is_ident_prefix(optarg)) {
+				rc_error_noloc(d, RC_E_USAGE,
+				               "--server-prefix takes the start of a C identifier, not '%s'",
+				               optarg);
+				return 1;
+			}
+			o->server_prefix = optarg;
 			break;
 		case 'I': rc_vec_push(&o->include_dirs, optarg); break;
 		case 'D':

@@ -28,6 +28,9 @@ struct emitter {
 	const char *ns;          /* WinRT namespace being written, or NULL */
 	const char *pipe_tag;    /* tag of the pipe structure of the typedef being written */
 	unsigned depth;
+	/* Writing declarations for a stub file, which includes the header: every definition is
+	 * already written there, so types are only ever named. */
+	bool decl_only;
 };
 
 /* Statement classes: consecutive one-line items of one class are not separated by blank lines. */
@@ -63,6 +66,13 @@ static void
 set_add(struct rc_map *m, const void *p)
 {
 	rc_map_put(m, (const char *)p, (void *)p);
+}
+
+/* Has the definition t been written (so that it is referred to by name from now on)? */
+static bool
+is_written(struct emitter *e, const struct rc_type *t)
+{
+	return e->decl_only || set_has(&e->written, t);
 }
 
 /* A qualified WinRT name as a C identifier: Windows.Foundation.Point -> Windows_Foundation_Point. */
@@ -353,10 +363,12 @@ is_void_param(const struct rc_var *p)
 }
 
 /* A parameter list: the extra leading parameters (already C text), then the function's own.
- * "(void)" when there are none; an IDL "(void)" disappears behind extra parameters. */
+ * "(void)" when there are none; an IDL "(void)" disappears behind extra parameters. With
+ * name_base >= 0 (a definition), a parameter without a name is named _pN, N being name_base
+ * plus its index. */
 static void
 params_c(struct emitter *e, struct rc_strbuf *sb, struct rc_type *f, const char *const *extra,
-	 unsigned nextra)
+	 unsigned nextra, int name_base)
 {
 	unsigned n = 0;
 	rc_sb_putc(sb, '(');
@@ -378,9 +390,12 @@ params_c(struct emitter *e, struct rc_strbuf *sb, struct rc_type *f, const char 
 			rc_sb_puts(sb, "...");
 			continue;
 		}
+		const char *pn = p->name;
+		if (!pn && name_base >= 0 && !is_void_param(p))
+			pn = rc_arena_printf(&e->ctx->arena, "_p%u", (unsigned)name_base + i);
 		struct rc_out o;
 		rc_out_init(&o, sb, NULL);
-		emit_decl(e, &o, p->type, p->name, NULL);
+		emit_decl(e, &o, p->type, pn, NULL);
 	}
 	if (!n)
 		rc_sb_puts(sb, "void");
@@ -422,7 +437,7 @@ build_declarator(struct emitter *e, struct rc_type *t, struct rc_type *stop, str
 			t = t->ref;
 			break;
 		case TK_FUNC:
-			params_c(e, d, t, NULL, 0);
+			params_c(e, d, t, NULL, 0, -1);
 			t = t->ref;
 			break;
 		default:
@@ -580,7 +595,7 @@ emit_named(struct emitter *e, struct rc_out *o, struct rc_type *t)
 		 * common in WinRT IDL): the first reference writes the definition. Its values are
 		 * numbers, so it depends on nothing declared later. */
 		if (!d->name || (d->kind == TK_ENUM && (d->flags & RC_TF_DEFINED) &&
-				 d->file == e->ctx->main && !set_has(&e->written, d))) {
+				 d->file == e->ctx->main && !is_written(e, d))) {
 			emit_spec(e, o, d);
 			return;
 		}
@@ -626,7 +641,7 @@ emit_spec(struct emitter *e, struct rc_out *o, struct rc_type *t)
 	case TK_UNION:
 	case TK_ENCAP_UNION:
 	case TK_ENUM:
-		if ((t->flags & RC_TF_DEFINED) && (!t->name || !set_has(&e->written, t)))
+		if ((t->flags & RC_TF_DEFINED) && (!t->name || !is_written(e, t)))
 			emit_definition(e, o, t);
 		else
 			rc_out_printf(o, "%s %s", tag_keyword(t->kind),
@@ -635,7 +650,7 @@ emit_spec(struct emitter *e, struct rc_out *o, struct rc_type *t)
 	case TK_NAMED:
 		if (t->ref && is_qualified_definition(t)) {
 			struct rc_type *r = t->ref;
-			if (!r->name || !set_has(&e->written, r))
+			if (!r->name || !is_written(e, r))
 				emit_definition(e, o, r);
 			else
 				rc_out_printf(o, "%s %s", tag_keyword(r->kind), type_cname(e, r));
@@ -644,7 +659,7 @@ emit_spec(struct emitter *e, struct rc_out *o, struct rc_type *t)
 		}
 		break;
 	case TK_PIPE:
-		if (e->pipe_tag && !set_has(&e->written, t))
+		if (e->pipe_tag && !is_written(e, t))
 			emit_pipe(e, o, t);
 		else if (e->pipe_tag)
 			rc_out_printf(o, "struct pipe_%s", e->pipe_tag);
@@ -711,7 +726,7 @@ emit_type_stmt(struct emitter *e, struct rc_out *o, struct rc_stmt *s)
 	if (is_aggregate(t) && (t->flags & RC_TF_DEFINED)) {
 		/* "struct { ... };" declares nothing (C warns); an anonymous enum still declares its
 		 * enumerators. */
-		if ((!t->name && t->kind != TK_ENUM) || set_has(&e->written, t))
+		if ((!t->name && t->kind != TK_ENUM) || is_written(e, t))
 			return;
 		emit_spec(e, o, t);
 		rc_out_puts(o, ";");
@@ -757,7 +772,7 @@ emit_proc(struct emitter *e, struct rc_out *o, struct rc_var *proc, const char *
 		return;
 	struct rc_strbuf d = { 0 };
 	rc_sb_puts(&d, declname);
-	params_c(e, &d, f, extra, nextra);
+	params_c(e, &d, f, extra, nextra, -1);
 	struct rc_type *spec = ret_void ? NULL : build_declarator(e, f->ref, NULL, &d);
 	emit_spec(e, o, spec);
 	rc_out_printf(o, " %s;", rc_sb_str(&d));
@@ -853,21 +868,62 @@ needs_idl_handle(struct rc_type *iface, struct rc_var *proc)
 	return !(f && f->nfields && is_binding_param(f->fields[0]));
 }
 
+/* The C parameter list of remote procedure proc of iface: the asynchronous call's handle first
+ * when it is [async], then IDL_handle under [explicit_handle], then the IDL's parameters.
+ * named: a definition's list, where a parameter without a name is _pN, N being its index
+ * among the stub's arguments (which hold IDL_handle but not the asynchronous handle). */
 static void
-emit_rpc_proc(struct emitter *e, struct rc_out *o, struct rc_type *iface, struct rc_var *proc,
-	      bool member)
+rpc_params_c(struct emitter *e, struct rc_strbuf *sb, struct rc_type *iface, struct rc_var *proc,
+	     bool named)
 {
 	const char *name = proc->name ? proc->name : "unnamed";
 	const char *extra[2];
 	unsigned nextra = 0;
-	bool async = rc_proc_is_async(iface, proc);
-	if (async)
+	if (rc_proc_is_async(iface, proc))
 		extra[nextra++] =
 			rc_arena_printf(&e->ctx->arena, "PRPC_ASYNC_STATE %s_AsyncHandle", name);
-	if (needs_idl_handle(iface, proc))
+	bool idl_handle = needs_idl_handle(iface, proc);
+	if (idl_handle)
 		extra[nextra++] = "handle_t IDL_handle";
-	const char *decl = member ? rc_arena_printf(&e->ctx->arena, "(*%s)", name) : name;
-	emit_proc(e, o, proc, decl, extra, nextra, async);
+	params_c(e, sb, proc->type, extra, nextra, named ? (idl_handle ? 1 : 0) : -1);
+}
+
+/* The prototype of remote procedure proc of iface under the name decl ("Add", "s_Add", or
+ * "(*Add)" for an EPV member). An [async] procedure returns void: its result comes with the
+ * call's completion. */
+static void
+emit_rpc_proc(struct emitter *e, struct rc_out *o, struct rc_type *iface, struct rc_var *proc,
+	      const char *decl)
+{
+	struct rc_type *f = proc->type;
+	if (!f || f->kind != TK_FUNC)
+		return;
+	struct rc_strbuf d = { 0 };
+	rc_sb_puts(&d, decl);
+	rpc_params_c(e, &d, iface, proc, false);
+	struct rc_type *spec =
+		rc_proc_is_async(iface, proc) ? NULL : build_declarator(e, f->ref, NULL, &d);
+	emit_spec(e, o, spec);
+	rc_out_printf(o, " %s;", rc_sb_str(&d));
+	rc_out_nl(o);
+	rc_sb_free(&d);
+}
+
+/* Does the procedure have an opnum, a place in the stub tables and in the EPV? [local] ones are
+ * not remote, and callbacks go the other way. The layout phase numbers the same procedures. */
+static bool
+rpc_has_opnum(struct rc_var *proc)
+{
+	return proc->type && proc->type->kind == TK_FUNC && !rc_attr_has(proc->attrs, RC_A_LOCAL) &&
+	       !rc_attr_has(proc->attrs, RC_A_CALLBACK);
+}
+
+/* --server-prefix, or NULL when the manager routines have the procedures' names. */
+static const char *
+server_prefix(struct emitter *e)
+{
+	const char *p = e->ctx->opts ? e->ctx->opts->server_prefix : NULL;
+	return p && *p ? p : NULL;
 }
 
 static void
@@ -890,13 +946,31 @@ emit_rpc_interface(struct emitter *e, struct rc_out *o, struct joiner *j, struct
 		if (s->kind != ST_FUNC || !s->var)
 			continue;
 		item_begin(&it, o);
-		emit_rpc_proc(e, &it.o, t, s->var, false);
+		emit_rpc_proc(e, &it.o, t, s->var, s->var->name ? s->var->name : "unnamed");
 		item_end(&it, o, j, IC_PROTO);
-		if (!rc_attr_has(s->var->attrs, RC_A_CALLBACK))
+		if (rpc_has_opnum(s->var))
 			nprocs++;
 	}
 	if (local)
 		return;
+
+	const char *prefix = server_prefix(e);
+	if (prefix && nprocs) {
+		/* The client stubs take the procedures' names; the server's own routines, which its
+		 * stubs call, are told apart by the prefix, so one program may hold both. */
+		item_begin(&it, o);
+		rc_out_line(
+			&it.o,
+			"/* The manager routines the server stubs call (--server-prefix %s). */",
+			prefix);
+		for (struct rc_stmt *s = t->body; s; s = s->next)
+			if (s->kind == ST_FUNC && s->var && rpc_has_opnum(s->var))
+				emit_rpc_proc(
+					e, &it.o, t, s->var,
+					rc_arena_printf(&e->ctx->arena, "%s%s", prefix,
+							s->var->name ? s->var->name : "unnamed"));
+		item_end(&it, o, j, IC_OTHER);
+	}
 
 	item_begin(&it, o);
 	rc_out_line(&it.o, "extern RPC_IF_HANDLE %s_v%u_%u_c_ifspec;", name, maj, min);
@@ -915,12 +989,20 @@ emit_rpc_interface(struct emitter *e, struct rc_out *o, struct joiner *j, struct
 
 	if (!nprocs)
 		return;
+	/* The runtime calls an EPV given to RpcServerRegisterIf as an array of function pointers
+	 * indexed by opnum, the layout of the server stub's default one: so one member per
+	 * procedure with an opnum, in opnum order. */
 	item_begin(&it, o);
+	rc_out_line(&it.o, "/* One manager routine per opnum, in opnum order (no [local] or "
+			   "[callback] procedure):");
+	rc_out_line(&it.o, " * the layout RpcServerRegisterIf expects of an EPV. */");
 	rc_out_line(&it.o, "typedef struct %s_SERVER_EPV {", name);
 	rc_out_indent(&it.o);
 	for (struct rc_stmt *s = t->body; s; s = s->next)
-		if (s->kind == ST_FUNC && s->var && !rc_attr_has(s->var->attrs, RC_A_CALLBACK))
-			emit_rpc_proc(e, &it.o, t, s->var, true);
+		if (s->kind == ST_FUNC && s->var && rpc_has_opnum(s->var))
+			emit_rpc_proc(e, &it.o, t, s->var,
+				      rc_arena_printf(&e->ctx->arena, "(*%s)",
+						      s->var->name ? s->var->name : "unnamed"));
 	rc_out_dedent(&it.o);
 	rc_out_line(&it.o, "} %s_SERVER_EPV;", name);
 	item_end(&it, o, j, IC_OTHER);
@@ -1496,4 +1578,47 @@ rc_emit_header(struct rc_ctx *ctx, const char *guard_base, struct rc_strbuf *out
 	rc_map_free(&e.fwd);
 	rc_map_free(&e.var_names);
 	return 0;
+}
+
+/* ---------------- declarations for the stub files ---------------- */
+
+const char *
+rc_rpc_proc_head(struct rc_ctx *ctx, struct rc_type *iface, struct rc_var *proc, const char *name)
+{
+	struct emitter e;
+	memset(&e, 0, sizeof(e));
+	e.ctx = ctx;
+	e.decl_only = true;
+	struct rc_strbuf sb = { 0 };
+	struct rc_type *f = proc->type;
+	if (rc_proc_is_async(iface, proc) || !f || f->kind != TK_FUNC)
+		rc_sb_puts(&sb, "void");
+	else
+		type_name_c(&e, &sb, f->ref);
+	rc_sb_printf(&sb, "\n%s", name);
+	if (f && f->kind == TK_FUNC)
+		rpc_params_c(&e, &sb, iface, proc, true);
+	else
+		rc_sb_puts(&sb, "(void)");
+	const char *s = rc_arena_strdup(&ctx->arena, rc_sb_str(&sb));
+	rc_sb_free(&sb);
+	rc_map_free(&e.written);
+	return s;
+}
+
+const char *
+rc_c_decl(struct rc_ctx *ctx, struct rc_type *t, const char *name)
+{
+	struct emitter e;
+	memset(&e, 0, sizeof(e));
+	e.ctx = ctx;
+	e.decl_only = true;
+	struct rc_strbuf sb = { 0 };
+	struct rc_out o;
+	rc_out_init(&o, &sb, NULL);
+	emit_decl(&e, &o, t, name, NULL);
+	const char *s = rc_arena_strdup(&ctx->arena, rc_sb_str(&sb));
+	rc_sb_free(&sb);
+	rc_map_free(&e.written);
+	return s;
 }

@@ -1,4 +1,4 @@
-/* ridl compiler: the descriptor-table emitter (NAME_c.c and NAME_s.c).
+/* ridl compiler: the stub emitter (NAME_c.c and NAME_s.c): descriptor tables and stubs.
  *
  * Writes the layout (layout.h) as the typed const tables of rpcstub.h: one ridl_type per node
  * reachable from a procedure, the correlation programs, struct members, union arms, the
@@ -9,15 +9,23 @@
  * proposes it for types without NDR padding, and the C compiler keeps it only when the C
  * layout agrees, so a table is never wrong for the host it is compiled on.
  *
+ * The stubs themselves are small because the runtime does the work from the tables. The client
+ * file ends each interface with one function per procedure, under the header's prototype, that
+ * passes the addresses of its parameters (and of its return value) to ridl_client_call() or
+ * ridl_client_call_async(). The server file holds the default manager EPV, the manager routines
+ * by name (--server-prefix) indexed by opnum, which the runtime calls through libffi.
+ *
  * Objects are static, named PREFIX_t_NAME for named types (PREFIX_t_N for the others),
  * PREFIX_c_N for programs, PREFIX_m_/PREFIX_a_ for members and arms, IFACE_p_PROC for
- * procedures. Every ridl_type is declared before anything is defined, so the tables may refer
- * to each other in any order (struct node points to itself). Order and numbering follow a walk
- * of the procedures in declaration order: the output depends only on the input.
+ * procedures, IFACE_manager_epv for the EPV. Every ridl_type is declared before anything is
+ * defined, so the tables may refer to each other in any order (struct node points to itself).
+ * Order and numbering follow a walk of the procedures in declaration order: the output depends
+ * only on the input.
  */
 #include <inttypes.h>
 #include <string.h>
 
+#include "attrs.h"
 #include "layout.h"
 #include "output.h"
 
@@ -491,6 +499,206 @@ proc_flags(struct temitter *e, uint32_t f)
 	return s;
 }
 
+/* ---------------- stub functions ---------------- */
+
+/* The server's default EPV: the manager routines by name (with --server-prefix), cast to the
+ * one function pointer type an array can hold; the runtime calls each with its own type. */
+static void
+emit_manager_epv(struct temitter *e, struct rl_iface *ri)
+{
+	struct rc_out *o = e->o;
+	const struct rc_options *opts = e->ctx->opts;
+	const char *prefix = opts && opts->server_prefix ? opts->server_prefix : "";
+	rc_out_line(o,
+		    "/* The default manager EPV: the routine the runtime calls for each opnum. */");
+	rc_out_line(o, "static void (*const %s_manager_epv[])(void) = {", ri->name);
+	rc_out_indent(o);
+	for (unsigned i = 0; i < ri->nprocs; i++)
+		rc_out_line(o, "(void (*)(void))%s%s,", prefix, ri->procs[i].name);
+	rc_out_dedent(o);
+	rc_out_line(o, "};");
+	rc_out_nl(o);
+}
+
+/* ACF [nocode] on the procedure or the interface (unless [code] on the procedure): the program
+ * supplies the client function itself. */
+static bool
+has_client_stub(const struct rl_iface *ri, const struct rl_proc *p)
+{
+	if (!p->var || rc_attr_has(p->var->attrs, RC_A_NOCODE))
+		return false;
+	return rc_attr_has(p->var->attrs, RC_A_CODE) || !ri->def ||
+	       !rc_attr_has(ri->def->attrs, RC_A_NOCODE);
+}
+
+/* Is an object of type t const itself (not only what it points to)? Its address then needs a
+ * cast to go into an array of void *. A parameter declared as an array is a pointer in C. */
+static bool
+is_const_object(struct rc_type *t)
+{
+	for (unsigned guard = 0; t && guard < 64; guard++) {
+		if (t->kind == TK_ARRAY)
+			return false;
+		if (t->flags & RC_TF_CONST)
+			return true;
+		if (t->kind != TK_NAMED && t->kind != TK_ALIAS)
+			return false;
+		t = t->ref;
+	}
+	return false;
+}
+
+/* &name as a void *, for the argument array. */
+static const char *
+address_of(struct temitter *e, struct rc_type *t, const char *name)
+{
+	return rc_arena_printf(&e->ctx->arena, is_const_object(t) ? "(void *)&%s" : "&%s", name);
+}
+
+/* A local variable's name that no parameter of p takes. */
+static const char *
+local_name(struct temitter *e, const struct rl_proc *p, const char *want)
+{
+	const char *n = want;
+	for (bool taken = true; taken;) {
+		taken = false;
+		for (unsigned i = 0; i < p->nparams && !taken; i++)
+			taken = strcmp(p->params[i].c_name, n) == 0;
+		if (p->var && p->var->name && strcmp(p->var->name, n) == 0)
+			taken = true;
+		if (taken)
+			n = rc_arena_printf(&e->ctx->arena, "%s_", n);
+	}
+	return n;
+}
+
+/* "void *_args[] = { &a, &b };", wrapped one level deeper when it would pass 100 columns. */
+static void
+emit_arg_array(struct temitter *e, const struct rl_proc *p, const char *args)
+{
+	struct rc_out *o = e->o;
+	if (!p->nparams) {
+		/* C has no empty arrays; the runtime reads no element of this one. */
+		rc_out_line(o, "void *%s[] = { NULL };", args);
+		return;
+	}
+	const char **addr = rc_arena_alloc(&e->ctx->arena, p->nparams * sizeof(*addr));
+	size_t len = 8 + strlen("void *[] = {  };") + strlen(args);
+	for (unsigned k = 0; k < p->nparams; k++) {
+		const struct rl_param *pa = &p->params[k];
+		addr[k] = address_of(e, pa->var ? pa->var->type : NULL, pa->c_name);
+		len += strlen(addr[k]) + 2;
+	}
+	if (len <= 100) {
+		rc_out_printf(o, "void *%s[] = { ", args);
+		for (unsigned k = 0; k < p->nparams; k++)
+			rc_out_printf(o, "%s%s", k ? ", " : "", addr[k]);
+		rc_out_puts(o, " };");
+		rc_out_nl(o);
+		return;
+	}
+	rc_out_line(o, "void *%s[] = {", args);
+	rc_out_indent(o);
+	size_t col = 0; /* after the two tabs */
+	for (unsigned k = 0; k < p->nparams; k++) {
+		size_t w = strlen(addr[k]) + 1; /* "&x," */
+		if (col && 16 + col + 1 + w > 100) {
+			rc_out_nl(o);
+			col = 0;
+		}
+		rc_out_printf(o, "%s%s,", col ? " " : "", addr[k]);
+		col += (col ? 1 : 0) + w;
+	}
+	rc_out_nl(o);
+	rc_out_dedent(o);
+	rc_out_line(o, "};");
+}
+
+/* Writes lines of text at indentation 0, breaking a line longer than 100 columns after the
+ * last ", " outside parentheses that keeps it within them; continuation lines get one tab. */
+static void
+put_wrapped(struct rc_out *o, const char *text)
+{
+	const char *line = text;
+	int depth = 0; /* parentheses open at the start of line */
+	bool cont = false;
+	while (*line) {
+		const char *end = strchr(line, '\n');
+		size_t n = end ? (size_t)(end - line) : strlen(line);
+		size_t width = cont ? 92 : 100, cut = n, best = 0;
+		int d = depth;
+		for (size_t i = 0; i < n; i++) {
+			if (line[i] == '(')
+				d++;
+			else if (line[i] == ')')
+				d--;
+			else if (line[i] == ',' && line[i + 1] == ' ' && d == 1 && i + 1 <= width)
+				best = i + 1;
+		}
+		if (n > width && best)
+			cut = best;
+		if (cont)
+			rc_out_puts(o, "\t");
+		rc_out_putn(o, line, cut);
+		rc_out_nl(o);
+		for (size_t i = 0; i < cut; i++)
+			depth += line[i] == '(' ? 1 : line[i] == ')' ? -1 : 0;
+		line += cut;
+		cont = *line == ' ';
+		if (*line == ' ' || *line == '\n')
+			line++; /* the space where the line was broken, or the newline */
+	}
+}
+
+/* One client stub: the header's prototype, and a body that hands the addresses of the
+ * arguments (and of the return value) to the runtime, which does the rest from the tables. */
+static void
+emit_client_stub(struct temitter *e, struct rl_iface *ri, struct rl_proc *p)
+{
+	struct rc_out *o = e->o;
+	struct rc_type *f = p->var->type;
+	bool async = p->flags & RIDL_PROC_ASYNC;
+	const char *args = local_name(e, p, "_args");
+	rc_out_nl(o);
+	if (async)
+		rc_out_line(o,
+			    "/* Opnum %u of %s, [async]: starts the call; RpcAsyncCompleteCall() "
+			    "gives its result. */",
+			    p->opnum, ri->name);
+	else if (p->flags & RIDL_PROC_MAYBE)
+		rc_out_line(o,
+			    "/* Opnum %u of %s, [maybe]: the runtime marshals the arguments and "
+			    "sends the call; no reply. */",
+			    p->opnum, ri->name);
+	else
+		rc_out_line(o,
+			    "/* Opnum %u of %s: the runtime marshals the arguments, calls, and "
+			    "unmarshals the reply. */",
+			    p->opnum, ri->name);
+	put_wrapped(o, rc_rpc_proc_head(e->ctx, ri->def, p->var, p->name));
+	rc_out_line(o, "{");
+	rc_out_indent(o);
+	emit_arg_array(e, p, args);
+	if (async) {
+		rc_out_nl(o);
+		rc_out_line(o, "ridl_client_call_async(&%s_interface, %u, %s_AsyncHandle, %s);",
+			    ri->name, p->opnum, p->name, args);
+	} else if (!p->ret) {
+		rc_out_nl(o);
+		rc_out_line(o, "ridl_client_call(&%s_interface, %u, %s, NULL);", ri->name, p->opnum,
+			    args);
+	} else {
+		const char *ret = local_name(e, p, "_ret");
+		rc_out_line(o, "%s = { 0 };", rc_c_decl(e->ctx, f->ref, ret));
+		rc_out_nl(o);
+		rc_out_line(o, "ridl_client_call(&%s_interface, %u, %s, %s);", ri->name, p->opnum,
+			    args, address_of(e, f->ref, ret));
+		rc_out_line(o, "return %s;", ret);
+	}
+	rc_out_dedent(o);
+	rc_out_line(o, "}");
+}
+
 static void
 emit_iface(struct temitter *e, struct rl_iface *ri)
 {
@@ -532,6 +740,9 @@ emit_iface(struct temitter *e, struct rl_iface *ri)
 		rc_out_line(o, "};");
 		rc_out_nl(o);
 	}
+	bool epv = e->server && ri->nprocs;
+	if (epv)
+		emit_manager_epv(e, ri);
 	bool implicit = ri->implicit_handle && !e->server;
 	if (implicit) {
 		rc_out_line(o,
@@ -552,16 +763,20 @@ emit_iface(struct temitter *e, struct rl_iface *ri)
 		"0x%02x, 0x%02x, 0x%02x, 0x%02x } },",
 		u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12],
 		u[13], u[14], u[15]);
-	rc_out_line(o, "%u, %u, %s, %s, NULL,", ri->ver_major, ri->ver_minor,
+	rc_out_line(o, "%u, %u, %s, %s, %s,", ri->ver_major, ri->ver_minor,
 		    ri->nprocs ? rc_arena_printf(&e->ctx->arena, "%s_procs", n) : "NULL",
-		    implicit ? rc_arena_printf(&e->ctx->arena, "&%s", ri->implicit_handle)
-			     : "NULL");
+		    implicit ? rc_arena_printf(&e->ctx->arena, "&%s", ri->implicit_handle) : "NULL",
+		    epv ? rc_arena_printf(&e->ctx->arena, "%s_manager_epv", n) : "NULL");
 	rc_out_dedent(o);
 	rc_out_line(o, "};");
 	rc_out_nl(o);
 	rc_out_line(o,
 		    "RPC_IF_HANDLE %s_v%u_%u_%c_ifspec = (RPC_IF_HANDLE)(uintptr_t)&%s_interface;",
 		    n, ri->ver_major, ri->ver_minor, e->server ? 's' : 'c', n);
+	if (!e->server)
+		for (unsigned i = 0; i < ri->nprocs; i++)
+			if (has_client_stub(ri, &ri->procs[i]))
+				emit_client_stub(e, ri, &ri->procs[i]);
 }
 
 /* The file name for the first-line comment: the basename, nothing that could end the comment. */
@@ -591,6 +806,7 @@ rc_emit_tables(struct rc_ctx *ctx, struct rl_layout *l, bool server, const char 
 		struct rl_iface *ri = &l->ifaces[i];
 		claim(&e, rc_arena_printf(&ctx->arena, "%s_interface", ri->name));
 		claim(&e, rc_arena_printf(&ctx->arena, "%s_procs", ri->name));
+		claim(&e, rc_arena_printf(&ctx->arena, "%s_manager_epv", ri->name));
 		for (unsigned k = 0; k < ri->nprocs; k++) {
 			claim(&e,
 			      rc_arena_printf(&ctx->arena, "%s_p_%s", ri->name, ri->procs[k].name));
@@ -642,7 +858,15 @@ rc_emit_tables(struct rc_ctx *ctx, struct rl_layout *l, bool server, const char 
 			"rpcstub.h). C sizes");
 	rc_out_line(
 		&o,
-		" * and offsets are sizeof and offsetof; NDR alignments and sizes are numbers. */");
+		" * and offsets are sizeof and offsetof; NDR alignments and sizes are numbers.");
+	if (server) {
+		rc_out_line(&o, " * Then the default manager EPV of each interface: the routines "
+				"the runtime calls. */");
+	} else {
+		rc_out_line(&o, " * Then the client stubs: each passes the addresses of its "
+				"arguments to the runtime,");
+		rc_out_line(&o, " * which marshals them as the tables say. */");
+	}
 	rc_out_line(&o, "#include <stddef.h>");
 	rc_out_line(&o, "#include <rpcstub.h>");
 	rc_out_line(&o, "#include \"%s\"", header);

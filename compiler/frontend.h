@@ -39,6 +39,7 @@ struct rc_options {
 	bool syntax_only;
 	const char *depfile;        /* -M */
 	const char *dump;           /* "ast", "types", "layout" or NULL */
+	const char *server_prefix;  /* --server-prefix: the manager routines are PREFIX##Proc */
 };
 
 struct rc_ctx {
@@ -96,6 +97,15 @@ void rc_dump_types(struct rc_ctx *ctx, struct rc_strbuf *out);
 
 /* Header emitter (emit_header.c): the text of NAME.h for the main file. */
 unsigned rc_emit_header(struct rc_ctx *ctx, const char *guard_base, struct rc_strbuf *out);
+
+/* For the stub files, which must declare exactly what the header declares (emit_header.c).
+ * rc_rpc_proc_head: the head of a definition of remote procedure proc of iface under the name
+ * name, with the header's prototype: the return type, a newline (so that grep '^Add(' finds
+ * it), the name and the parameters, where a parameter without a name is _pN, N being its
+ * index among the stub's arguments. rc_c_decl: "TYPE name", a variable of type t. */
+const char *rc_rpc_proc_head(struct rc_ctx *ctx, struct rc_type *iface, struct rc_var *proc,
+			     const char *name);
+const char *rc_c_decl(struct rc_ctx *ctx, struct rc_type *t, const char *name);
 
 /* Driver (driver.c): runs a whole compilation for the command line; returns the exit code
  * (0 success, 1 diagnostics, 2 internal error). */

@@ -1470,6 +1470,7 @@ layout_proc(struct layouter *L, struct rl_iface *ri, struct rc_var *proc, struct
 	struct rc_type *f = proc->type;
 	struct rc_type *iface = ri->def;
 	rp->name = proc->name;
+	rp->var = proc;
 	struct rc_var **params = f->fields;
 	unsigned n = f->nfields;
 	if (n == 1 && !params[0]->name && is_void(params[0]->type) &&
@@ -1485,7 +1486,7 @@ layout_proc(struct layouter *L, struct rl_iface *ri, struct rc_var *proc, struct
 	rp->params = rp->nparams ? alloc(L, rp->nparams * sizeof(*rp->params)) : NULL;
 	if (idl_handle) {
 		struct rl_param *h = &rp->params[0];
-		h->name = "IDL_handle";
+		h->name = h->c_name = "IDL_handle";
 		h->flags = RIDL_PF_IN | RIDL_PF_BINDING;
 		struct rc_type ht = { .kind = TK_BASE, .base = RC_B_HANDLE };
 		h->type = scalar_type(L, &ht, RIDL_K_HANDLE);
@@ -1496,6 +1497,8 @@ layout_proc(struct layouter *L, struct rl_iface *ri, struct rc_var *proc, struct
 		struct rl_param *rpp = &rp->params[base + i];
 		const char *name = p->name ? p->name : "?";
 		rpp->name = name;
+		rpp->var = p;
+		rpp->c_name = p->name ? p->name : rc_arena_printf(&L->ctx->arena, "_p%u", base + i);
 		rpp->loc = p->loc;
 		bool in = rc_attr_has(p->attrs, RC_A_IN), out = rc_attr_has(p->attrs, RC_A_OUT);
 		rpp->flags = (in || !out ? RIDL_PF_IN : 0) | (out ? RIDL_PF_OUT : 0);

@@ -127,6 +127,9 @@ struct rl_type {
 
 struct rl_param {
 	const char *name;
+	const char *c_name; /* in the client stub function: the name, or _pN for an unnamed one
+	                       (N: its index among the arguments, as rc_rpc_proc_head names it) */
+	struct rc_var *var; /* the IDL parameter, NULL for IDL_handle ([explicit_handle]) */
 	struct rl_type *type;
 	uint32_t flags; /* RIDL_PF_* */
 	struct rc_loc loc;
@@ -134,6 +137,7 @@ struct rl_param {
 
 struct rl_proc {
 	const char *name;
+	struct rc_var *var; /* the IDL procedure, for the stub function's C prototype */
 	uint16_t opnum;
 	uint32_t flags; /* RIDL_PROC_* */
 	struct rl_param *params;

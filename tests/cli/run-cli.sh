@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Command-line behaviour of ridl: exit codes, output names, the ACF default, depfiles, and
+# Command-line behaviour of ridl: exit codes, output names (files, stub functions, the
+# --server-prefix of manager routines), the ACF default, depfiles, and
 # that a failed run writes nothing (and leaves an existing output untouched). TAP output.
 #   run-cli.sh RIDL
 set -u
@@ -21,11 +22,11 @@ cat > calc.acf <<'ACF'
 ACF
 printf 'import "calc.idl";\ntypedef short T;\n' > user.idl
 
-echo "1..29"
+echo "1..35"
 "$ridl" --version > out.txt; st=$?
 check "--version exits 0 and names ridl" '[ $st = 0 ] && grep -q "^ridl [0-9]" out.txt'
 "$ridl" --help > out.txt; st=$?
-check "--help exits 0 and lists --acf" '[ $st = 0 ] && grep -q -- "--acf FILE" out.txt'
+check "--help exits 0 and lists --acf and --server-prefix" '[ $st = 0 ] && grep -q -- "--acf FILE" out.txt && grep -q -- "--server-prefix PREFIX" out.txt'
 "$ridl" --bogus calc.idl 2> err.txt; st=$?
 check "unknown option: exit 1 with a message" '[ $st = 1 ] && [ "$(cat err.txt)" = "ridl: error: unknown option '"'"'--bogus'"'"' (see ridl --help)" ]'
 "$ridl" 2> err.txt; st=$?
@@ -58,6 +59,17 @@ check "--client stub writes NAME_c.c beside the header, not NAME_s.c" '[ $st = 0
 check "the client tables include the header and define the client handle" 'grep -q "^#include \"calc.h\"" st/calc_c.c && grep -q "^RPC_IF_HANDLE calc_v2_1_c_ifspec = " st/calc_c.c && grep -q "^handle_t calc_h;" st/calc_c.c'
 "$ridl" --server stub --sstub srv.c --header calc-types.h -o st calc.idl 2> err.txt; st=$?
 check "--server stub with --sstub: the server handle, the header by the name it was given" '[ $st = 0 ] && [ -f st/srv.c ] && grep -q "^RPC_IF_HANDLE calc_v2_1_s_ifspec = " st/srv.c && grep -q "^#include \"calc-types.h\"" st/srv.c'
+check "the client stub function calls the runtime with its opnum" 'grep -q "^Add(PRPC_ASYNC_STATE Add_AsyncHandle, int32_t a, int32_t b)$" st/calc_c.c && grep -q "ridl_client_call_async(&calc_interface, 0, Add_AsyncHandle, _args);" st/calc_c.c'
+check "the server without --server-prefix: the EPV names the procedures" 'grep -q "^	(void (\*)(void))Add,$" st/srv.c && grep -q "calc_manager_epv,$" st/srv.c'
+mkdir -p pre
+"$ridl" --client stub --server stub --server-prefix s_ -o pre calc.idl; st=$?
+check "--server-prefix s_: the server EPV names s_Add, the client keeps Add" '[ $st = 0 ] && grep -q "^	(void (\*)(void))s_Add,$" pre/calc_s.c && grep -q "^Add(" pre/calc_c.c && ! grep -qw "s_Add" pre/calc_c.c'
+check "--server-prefix s_: the header declares the prefixed manager routine too" 'grep -q "^void s_Add(PRPC_ASYNC_STATE Add_AsyncHandle, int32_t a, int32_t b);$" pre/calc.h && grep -q "^void Add(PRPC_ASYNC_STATE Add_AsyncHandle, int32_t a, int32_t b);$" pre/calc.h'
+"$ridl" --server-prefix 1x calc.idl 2> err.txt; st=$?
+check "--server-prefix takes the start of an identifier" '[ $st = 1 ] && [ "$(cat err.txt)" = "ridl: error: --server-prefix takes the start of a C identifier, not '"'"'1x'"'"'" ]'
+printf '[implicit_handle(handle_t calc_h)] interface calc { [nocode] Add(); }\n' > nocode.acf
+"$ridl" --client stub --acf nocode.acf -o pre calc.idl; st=$?
+check "ACF [nocode]: the table keeps the procedure, no client function" '[ $st = 0 ] && grep -q "&calc_p_Add," pre/calc_c.c && ! grep -q "^Add(" pre/calc_c.c'
 "$ridl" --client stub --syntax-only -o nowhere calc.idl; st=$?
 check "--client stub --syntax-only writes nothing" '[ $st = 0 ] && [ ! -e nowhere ]'
 cp st/calc_c.c keep_c.c

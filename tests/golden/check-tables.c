@@ -9,6 +9,21 @@
 
 int check_tables(RPC_IF_HANDLE h, const char *what);
 
+/* The client stubs call the runtime's entry points; these programs link them but never call
+ * a stub. */
+void RPC_ENTRY
+ridl_client_call(const ridl_interface *itf, uint32_t opnum, void **args, void *ret)
+{
+	(void)itf, (void)opnum, (void)args, (void)ret;
+}
+
+void RPC_ENTRY
+ridl_client_call_async(const ridl_interface *itf, uint32_t opnum, PRPC_ASYNC_STATE pAsync,
+		       void **args)
+{
+	(void)itf, (void)opnum, (void)pAsync, (void)args;
+}
+
 static int failures;
 static const char *where;
 
@@ -290,8 +305,16 @@ check_tables(RPC_IF_HANDLE h, const char *what)
 		FAIL("bad interface header");
 		return 1;
 	}
-	if (itf->manager_epv)
-		FAIL("manager_epv is not NULL");
+	/* The interface handle's name says the side: NAME_vM_m_s_ifspec is the server's. */
+	size_t len = strlen(what);
+	int server = len > 9 && strcmp(what + len - 9, "_s_ifspec") == 0;
+	if (!server && itf->manager_epv)
+		FAIL("a client's manager_epv is not NULL");
+	if (server && itf->nprocs && !itf->manager_epv)
+		FAIL("a server without a manager EPV");
+	for (unsigned i = 0; server && itf->manager_epv && i < itf->nprocs; i++)
+		if (!itf->manager_epv[i])
+			FAIL("manager routine %u missing", i);
 	if (itf->nprocs && !itf->procs)
 		FAIL("procedures missing");
 	for (unsigned i = 0; i < itf->nprocs; i++) {

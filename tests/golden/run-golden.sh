@@ -6,15 +6,20 @@
 #   FILE.ast.expected     ridl --dump=ast FILE.idl    (only when the expected file exists)
 #   FILE.types.expected   ridl --dump=types FILE.idl  (only when the expected file exists)
 #   FILE.layout.expected  ridl --dump=layout FILE.idl (only when the expected file exists)
-#   FILE_c.c.expected and FILE_s.c.expected: the stub tables of --client stub --server stub
+#   FILE_c.c.expected and FILE_s.c.expected: the stub files of --client stub --server stub
 #                         (only when one of them exists)
 #
 # Each generated header must also compile as C11 and as C++ against the runtime headers, and so
 # must the header of every sample under idl-samples/ (compiled only, not compared). Each
-# generated stub file must compile with -Wall -Wextra -Werror; the client and server tables of
-# one input are linked into one program with check-tables.c, which checks what the C compiler
+# generated stub file (tables, client stub functions, server EPV) must compile with -Wall
+# -Wextra -Werror, by $CC and by clang when it is there; the client and server files of one
+# input are linked into one program with check-tables.c, which checks what the C compiler
 # computed against what ridl wrote. The NDR engine's test interface (tests/ndr/ndrtest.idl)
 # and the samples are checked the same way when expected files for them exist here.
+#
+# Last, link-stubs.c links the client stubs of ndrtest and of the calc sample with their server
+# stubs generated with --server-prefix s_, and checks what each client function hands to the
+# runtime and what the server's manager EPV holds.
 #
 # Usage: run-golden.sh RIDL SRCDIR
 # With RIDL_UPDATE_GOLDEN=1 in the environment the expected files are rewritten instead (touch
@@ -37,6 +42,11 @@ runtime_inc=$topdir/runtime/include/ridl
 update=${RIDL_UPDATE_GOLDEN:-0}
 cc=${CC:-cc}
 cxx=${CXX:-c++}
+# A second C compiler for the stub files: its warnings are not the same.
+cc2=
+if command -v clang >/dev/null 2>&1 && [ "$(basename "$cc")" != clang ]; then
+	cc2=clang
+fi
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/ridl-golden.XXXXXX") || exit 2
 trap 'rm -rf "$tmp"' EXIT
@@ -107,6 +117,10 @@ check_stubs() {
 			fail "${name}_$side.c does not compile with -Wall -Wextra -Werror"
 			return
 		fi
+		if [ -n "$cc2" ] && ! "$cc2" -std=c11 -Wall -Wextra -Werror -I "$out" \
+			-I "$runtime_inc" -c "$out/${name}_$side.c" -o /dev/null; then
+			fail "${name}_$side.c does not compile with $cc2 -Wall -Wextra -Werror"
+		fi
 	done
 	ifspecs=$(sed -n 's/^RPC_IF_HANDLE \([A-Za-z0-9_]*\) = .*/\1/p' "$out/${name}_c.c" "$out/${name}_s.c")
 	{
@@ -149,6 +163,43 @@ if [ -f "$ndrtest" ]; then
 	check_dumps ndrtest "$ndrtest"
 	check_stubs ndrtest "$ndrtest" "$tmp/stubs/ndrtest"
 fi
+
+# The client stubs of ndrtest and calc, and their server stubs with --server-prefix s_, in one
+# program (link-stubs.c) that replaces the runtime's entry points with recorders.
+link_stubs() {
+	local out=$tmp/link idl name side objs=()
+	mkdir -p "$out"
+	for idl in "$ndrtest" "$topdir/idl-samples/calc/calc.idl"; do
+		name=$(basename "$idl" .idl)
+		if ! "$ridl" --client stub --server stub --server-prefix s_ --out "$out" "$idl" \
+			>"$out/$name.stderr" 2>&1; then
+			fail "$name: ridl --server-prefix s_ failed:"
+			cat "$out/$name.stderr"
+			return
+		fi
+		if ! grep -q "^	(void (\*)(void))s_" "$out/${name}_s.c"; then
+			fail "${name}_s.c: the manager EPV does not name the s_ routines"
+		fi
+		for side in c s; do
+			if ! "$cc" -std=c11 -Wall -Wextra -Werror -I "$out" -I "$runtime_inc" \
+				-c "$out/${name}_$side.c" -o "$out/${name}_$side.o"; then
+				fail "${name}_$side.c (--server-prefix s_) does not compile with -Wall -Wextra -Werror"
+				return
+			fi
+			objs+=("$out/${name}_$side.o")
+		done
+	done
+	# The dummy manager routines ignore their parameters.
+	if ! "$cc" -std=c11 -Wall -Wextra -Werror -Wno-unused-parameter -I "$out" -I "$runtime_inc" \
+		"$srcdir/link-stubs.c" "${objs[@]}" -o "$out/link-stubs"; then
+		fail "link-stubs.c: the client and --server-prefix server stubs do not link into one program"
+		return
+	fi
+	if ! "$out/link-stubs"; then
+		fail "link-stubs: the stub functions or the manager EPV are wrong"
+	fi
+}
+[ -f "$ndrtest" ] && link_stubs
 
 # compile_header HEADER INCLUDE_DIR
 compile_header() {
