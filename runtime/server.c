@@ -1,0 +1,2058 @@
+/* The server side of ncacn_ip_tcp and ncalrpc: endpoints, interface registration, listening,
+ * and the connection-oriented protocol of the calls that arrive (bind, alter_context,
+ * request fragments), with synchronous manager routines run on a pool of worker threads.
+ *
+ * Threads. One process-wide server (srv) owns one I/O loop (ioloop.h). The loop thread
+ * accepts connections, reads them, parses and reassembles PDUs and answers binds; a complete
+ * request becomes a job for the worker pool, so no manager routine ever runs on the loop
+ * thread. A worker unmarshals the request into a per-call arena, calls the manager through
+ * libffi inside an RpcTryExcept frame, marshals the reply and queues its fragments on the
+ * connection. Writes are nonblocking: what the socket does not take at once waits in the
+ * connection's output queue, which the loop flushes when the socket becomes writable, so a
+ * peer that stops reading never blocks a worker or anybody else.
+ *
+ * Locks. srv.lock guards the server (endpoints, registrations, listening state, the job
+ * queue, the worker counts, the list of connections); each connection's lock guards its
+ * output queue, its interest set and its presentation contexts. The two are never held
+ * together. The loop's own lock may be taken under a connection lock (rpcrt_loop_mod,
+ * rpcrt_loop_del on the loop thread), never the other way round. rpcrt_loop_del() and
+ * rpcrt_loop_stop() from another thread wait for callbacks that take these locks, so they are
+ * only called without them, after the loop has stopped.
+ *
+ * Lifetimes. A connection is reference counted: the loop holds one reference from accept to
+ * close, and every call queued or running holds one, so a peer that goes away while its call
+ * runs leaves the worker a connection that is closed but still valid; the reply is dropped.
+ * A registration is freed when it has been unregistered and its last call has ended.
+ *
+ * Statuses are Microsoft's. Where the choice matters, the comment names the source: Microsoft
+ * Learn (the function's page), [MS-RPCE] sections, the DCE 1.1 reference runtime, or Samba's
+ * dcesrv_core.c, which Samba tests against Windows. security-tests.md numbers (T..) say which
+ * test pins a rule. */
+#define _GNU_SOURCE /* pthread_condattr_setclock, inet_ntop and friends with -std=c11 */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "arena.h"
+#include "binding.h"
+#include "ffi_call.h"
+#include "ioloop.h"
+#include "ndr.h"
+#include "pdu.h"
+#include "rpcndr.h"
+#include "server.h"
+#include "transport.h"
+
+/* Listening sockets per endpoint: rpcrt_tcp_listen() gives one per address family. */
+#define EP_MAX_FDS 8
+/* Connections accepted per readiness report of a listening socket, so that a flood of
+ * connections cannot starve the connections already open. */
+#define ACCEPT_BATCH 16
+/* After running out of descriptors, how long a listening socket rests before accepting again
+ * (the connection waits in the kernel's backlog meanwhile; security-tests T69). */
+#define ACCEPT_RETRY_MS 100
+/* The first size of a connection's input buffer; it grows to the largest fragment seen (at
+ * most 65535 bytes, the bind family's limit). */
+#define IN_BUF_INITIAL 8192
+/* An output buffer larger than this is released rather than kept when it empties. */
+#define OUT_BUF_KEEP 65536
+/* [MS-RPCE] 3.3.3.5.5: at most 4000 presentation contexts per registered interface. */
+#define CTX_PER_INTERFACE 4000
+/* The fault's alloc_hint: Samba's value, which raw_protocol.py checks against Windows. */
+#define FAULT_ALLOC_HINT 24
+
+const rpcrt_server_limits rpcrt_server_default_limits = {
+	.max_conns = 4096,
+	.max_conn_calls = 64,
+	.max_queued = 4096,
+	.out_pause = 1u << 20,
+	.out_max = 256u << 20, /* above Samba's 240 MiB response limit, so a reply it would
+				  send fits */
+	.linger_ms = 2000,
+	.idle_worker_ms = 5000,
+};
+
+/* ==== Types ================================================================================== */
+
+/* One registered interface: the nil-type manager EPV of one interface version. Owner: srv's
+ * list; once unregistered, freed by whoever sees its last call end (a worker, or the
+ * RpcServerUnregisterIf that waits for it). */
+struct reg {
+	const ridl_interface *itf;
+	void (*const *epv)(void); /* manager routines by opnum */
+	UINT flags;               /* RPC_IF_* */
+	uint32_t max_rpc_size;    /* largest request stub accepted */
+	RPC_IF_CALLBACK_FN *callback;
+	rpcrt_ffi_proc *ffi; /* itf->nprocs prepared calls */
+	unsigned calls;      /* calls using it now (srv.lock) */
+	unsigned waiters;    /* RpcServerUnregisterIf calls waiting for them (srv.lock) */
+	bool removed;        /* no longer in srv.regs */
+	struct reg *next;
+};
+
+/* One endpoint: the listening sockets of one protocol sequence and endpoint name. Owner: srv;
+ * freed by rpcrt_server_reset(). */
+struct endpoint {
+	rpcrt_protseq protseq;
+	char name[RPCRT_NCALRPC_ENDPOINT_MAX + 1]; /* ncacn_ip_tcp: the decimal port */
+	bool has_v4;                               /* a TCP socket of the IPv4 family */
+	size_t nfds;
+	int fds[EP_MAX_FDS];
+	rpcrt_watch *watches[EP_MAX_FDS];
+	rpcrt_timer *retry[EP_MAX_FDS]; /* accept paused after running out of descriptors */
+	rpcrt_loop *loop;
+	struct endpoint *next;
+};
+
+/* A presentation context accepted on a connection: its id and the interface it names. Plain
+ * value in the connection's array. */
+struct pctx {
+	uint16_t id;
+	rpcrt_pdu_syntax abstract;
+};
+
+/* One accepted connection. Owner: reference counted (see the top of the file); the last
+ * conn_unref() frees it. Fields marked "loop" are only touched by the loop thread (and by
+ * rpcrt_server_reset() after the loop has stopped); the others are guarded by lock. */
+struct conn {
+	atomic_uint refs;
+	pthread_mutex_t lock;
+	struct endpoint *ep;
+	rpcrt_server_limits lim; /* a copy taken at accept */
+	int fd;                  /* -1 once closed */
+	rpcrt_watch *watch;
+	uint32_t interest; /* what watch asks for */
+	bool closed;       /* fd closed, watch deleted: nothing more is sent */
+	bool draining;     /* a fatal fault was sent: discard input, then close */
+	bool shut_wr;      /* draining and flushed: our side of the stream is shut */
+	bool broken;       /* a write failed: the loop closes the connection */
+	bool overflow;     /* out_max exceeded: likewise */
+	bool read_paused;  /* too much output unsent: requests are not read */
+	bool close_posted; /* a worker asked the loop to close it */
+	rpcrt_buf out;     /* unsent bytes from out_off on */
+	size_t out_off;
+	unsigned calls;   /* calls queued, waiting in pend or running */
+	struct job *pend; /* without CONC_MPX: calls waiting for the one running, in order */
+	struct job **pend_tail;
+	struct pctx *ctx; /* presentation contexts (written by the loop) */
+	size_t nctx, ctx_cap;
+	rpcrt_binding *binding; /* the server binding handle of its calls, made when needed */
+	rpcrt_timer *linger;    /* loop: the drain deadline */
+	uint8_t *in;            /* loop: bytes received and not yet consumed */
+	size_t in_len, in_cap;
+	bool want_close;          /* loop: close once the input being processed is done */
+	bool bound;               /* loop: the bind has been answered with a bind_ack */
+	bool conc_mpx;            /* loop: PFC_CONC_MPX negotiated */
+	uint16_t frag;            /* negotiated fragment size (written once, before any call) */
+	uint32_t assoc_group;     /* loop */
+	rpcrt_pdu_reasm reasm;    /* loop */
+	struct conn *prev, *next; /* srv.conns */
+};
+
+/* A complete request waiting for a worker, then run by one. Owner: the queue, then the worker
+ * that took it, which frees it. */
+struct job {
+	struct conn *conn;   /* holds a reference */
+	rpcrt_pdu_call call; /* owns call.stub */
+	struct job *next;
+};
+
+/* The process-wide server. Owner: this file (static); rpcrt_server_reset() returns it to its
+ * initial state. Guarded by lock. */
+static struct server {
+	pthread_mutex_t lock;
+	pthread_cond_t state; /* broadcast: calls ended, listening stopped, workers exited */
+	pthread_cond_t work;  /* idle workers wait here */
+	rpcrt_loop *loop;
+	struct endpoint *eps;
+	struct reg *regs;
+	unsigned n_autolisten; /* registrations with RPC_IF_AUTOLISTEN */
+	struct conn *conns;
+	unsigned nconns;
+	bool listening;       /* between RpcServerListen and RpcMgmtStopServerListening */
+	bool wait_pending;    /* RpcServerListen(DontWait != 0) not yet waited for */
+	bool waiting;         /* a thread waits in RpcServerListen or RpcMgmtWaitServerListen */
+	unsigned max_calls;   /* workers at most (RpcServerListen MaxCalls) */
+	unsigned min_threads; /* workers kept when idle */
+	struct job *q_head, **q_tail;
+	unsigned nqueued;
+	unsigned active; /* jobs queued or running */
+	unsigned nworkers, nidle;
+	bool workers_exit;
+	bool resetting; /* rpcrt_server_reset() runs: no job is queued, no worker starts */
+	uint32_t next_assoc;
+	rpcrt_server_limits lim;
+} srv = {
+	.lock = PTHREAD_MUTEX_INITIALIZER,
+	.q_tail = &srv.q_head,
+	.max_calls = RPC_C_LISTEN_MAX_CALLS_DEFAULT,
+	.next_assoc = 0x53f0,
+};
+
+static pthread_once_t srv_once = PTHREAD_ONCE_INIT;
+
+static void
+srv_init(void)
+{
+	pthread_condattr_t a;
+
+	/* Idle workers time out on the monotonic clock, so that a change of the wall clock
+	 * neither kills the pool nor keeps it forever (T70). */
+	pthread_condattr_init(&a);
+	pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
+	pthread_cond_init(&srv.state, &a);
+	pthread_cond_init(&srv.work, &a);
+	pthread_condattr_destroy(&a);
+	srv.lim = rpcrt_server_default_limits;
+}
+
+static void
+srv_enter(void)
+{
+	pthread_once(&srv_once, srv_init);
+	pthread_mutex_lock(&srv.lock);
+}
+
+static void
+srv_leave(void)
+{
+	pthread_mutex_unlock(&srv.lock);
+}
+
+/* ==== Small helpers ========================================================================== */
+
+static bool
+uuid_is_nil(const UUID *u)
+{
+	static const UUID nil;
+	return memcmp(u, &nil, sizeof(nil)) == 0;
+}
+
+static bool
+uuid_eq(const UUID *a, const UUID *b)
+{
+	return a->Data1 == b->Data1 && a->Data2 == b->Data2 && a->Data3 == b->Data3 &&
+	       memcmp(a->Data4, b->Data4, sizeof(a->Data4)) == 0;
+}
+
+/* The registration that serves abstract syntax s: same UUID and major version, and a minor
+ * version at least the one asked for (C706 12.6.3.1 and [MS-RPCE] 3.3.1.5.6: a server
+ * offering minor m supports every minor up to m). Called with srv.lock. */
+static struct reg *
+find_reg_locked(const rpcrt_pdu_syntax *s)
+{
+	for (struct reg *r = srv.regs; r; r = r->next)
+		if (uuid_eq(&r->itf->uuid, &s->uuid) && r->itf->ver_major == s->vers_major &&
+		    r->itf->ver_minor >= s->vers_minor)
+			return r;
+	return NULL;
+}
+
+static void
+reg_free(struct reg *r)
+{
+	if (!r)
+		return;
+	if (r->ffi)
+		for (uint32_t i = 0; i < r->itf->nprocs; i++)
+			rpcrt_ffi_free(&r->ffi[i]);
+	free(r->ffi);
+	free(r);
+}
+
+/* Ends one call's use of r; frees r when it was unregistered, this was its last call and no
+ * RpcServerUnregisterIf waits to free it itself. */
+static void
+reg_release(struct reg *r)
+{
+	bool free_it = false;
+
+	srv_enter();
+	r->calls--;
+	if (r->calls == 0 && r->removed) {
+		if (r->waiters)
+			pthread_cond_broadcast(&srv.state);
+		else
+			free_it = true;
+	}
+	srv_leave();
+	if (free_it)
+		reg_free(r);
+}
+
+/* Whether calls are admitted for r: while the server listens, or always for an auto-listen
+ * interface (Microsoft Learn, "Interface Registration Flags": RPC_IF_AUTOLISTEN). */
+static bool
+admitted_locked(const struct reg *r)
+{
+	return !srv.resetting && (srv.listening || (r->flags & RPC_IF_AUTOLISTEN));
+}
+
+/* ==== Connections: output ==================================================================== */
+
+static void conn_close(struct conn *c);
+
+static void
+conn_unref(struct conn *c)
+{
+	if (atomic_fetch_sub_explicit(&c->refs, 1u, memory_order_acq_rel) != 1)
+		return;
+	rpcrt_binding_unref(c->binding);
+	rpcrt_buf_free(&c->out);
+	free(c->ctx);
+	free(c->in);
+	rpcrt_pdu_reasm_free(&c->reasm);
+	pthread_mutex_destroy(&c->lock);
+	free(c);
+}
+
+static void
+on_close_post(void *ctx)
+{
+	struct conn *c = ctx;
+	conn_close(c);
+	conn_unref(c);
+}
+
+/* Sets the watch's interest from the connection's state. A connection that must be closed (a
+ * write failed, or too much output waits) is closed by the loop: when the loop finds out
+ * itself, as soon as it is done with the connection's input (want_close); when a worker does,
+ * through a posted function, since no event may ever come for a peer that neither reads nor
+ * writes. Called with c->lock. */
+static void
+update_interest_locked(struct conn *c)
+{
+	if (c->closed)
+		return;
+	size_t pending = c->out.len - c->out_off;
+	uint32_t want;
+	if (c->broken || c->overflow) {
+		want = 0;
+		if (rpcrt_loop_is_current(c->ep->loop)) {
+			c->want_close = true;
+		} else if (!c->close_posted) {
+			/* The loop's own reference keeps c alive until it closes c, so this
+			 * one cannot be the last while we hold the lock. */
+			atomic_fetch_add_explicit(&c->refs, 1u, memory_order_relaxed);
+			if (rpcrt_loop_post(c->ep->loop, on_close_post, c) == RPC_S_OK)
+				c->close_posted = true;
+			else
+				atomic_fetch_sub_explicit(&c->refs, 1u, memory_order_relaxed);
+		}
+	} else {
+		/* Hysteresis: stop reading above out_pause, start again below half of it. */
+		if (pending > c->lim.out_pause)
+			c->read_paused = true;
+		else if (pending <= c->lim.out_pause / 2)
+			c->read_paused = false;
+		want = (c->read_paused ? 0 : RPCRT_EV_READ) | (pending ? RPCRT_EV_WRITE : 0);
+		/* While a paused connection waits for writability, epoll still reports a hang-up
+		 * or an error, which are reported with any non-empty interest. */
+	}
+	if (want != c->interest && rpcrt_loop_mod(c->watch, want) == RPC_S_OK)
+		c->interest = want;
+}
+
+/* Writes as much of the output queue as the socket takes now. Called with c->lock. */
+static void
+flush_locked(struct conn *c)
+{
+	while (!c->closed && !c->broken && c->out_off < c->out.len) {
+		size_t n = 0;
+		RPC_STATUS st = rpcrt_sock_write(c->fd, c->out.data + c->out_off,
+						 c->out.len - c->out_off, &n);
+		if (st == RPC_S_ASYNC_CALL_PENDING)
+			break;
+		if (st != RPC_S_OK) {
+			c->broken = true;
+			break;
+		}
+		c->out_off += n;
+	}
+	if (c->out_off == c->out.len || c->broken) {
+		c->out.len = 0;
+		c->out_off = 0;
+		if (c->out.cap > OUT_BUF_KEEP)
+			rpcrt_buf_free(&c->out);
+	}
+}
+
+/* Queues the bytes of b (which this takes over) for sending and writes what it can at once.
+ * Nothing is sent on a connection that is closed or being drained after a fatal fault. */
+static void
+conn_send(struct conn *c, rpcrt_buf *b)
+{
+	pthread_mutex_lock(&c->lock);
+	if (c->closed || c->draining || c->broken || c->overflow || b->len == 0) {
+		pthread_mutex_unlock(&c->lock);
+		rpcrt_buf_free(b);
+		return;
+	}
+	size_t pending = c->out.len - c->out_off;
+	if (b->len > c->lim.out_max - (pending < c->lim.out_max ? pending : c->lim.out_max)) {
+		/* A peer that does not read its replies gets no more memory of ours. */
+		c->overflow = true;
+	} else if (pending == 0) {
+		rpcrt_buf_free(&c->out);
+		c->out = *b;
+		c->out_off = 0;
+		*b = (rpcrt_buf){ 0 };
+	} else {
+		if (c->out.len + b->len > c->out.cap) {
+			/* Compact before growing. */
+			memmove(c->out.data, c->out.data + c->out_off, pending);
+			c->out.len = pending;
+			c->out_off = 0;
+		}
+		if (c->out.len + b->len > c->out.cap) {
+			size_t cap = c->out.cap * 2 > c->out.len + b->len ? c->out.cap * 2
+									  : c->out.len + b->len;
+			uint8_t *d = realloc(c->out.data, cap);
+			if (!d) {
+				c->overflow = true;
+				goto out;
+			}
+			c->out.data = d;
+			c->out.cap = cap;
+		}
+		memcpy(c->out.data + c->out.len, b->data, b->len);
+		c->out.len += b->len;
+	}
+	if (!c->overflow)
+		flush_locked(c);
+out:
+	update_interest_locked(c);
+	pthread_mutex_unlock(&c->lock);
+	rpcrt_buf_free(b);
+}
+
+/* A fault PDU for call_id. The status is never 0 (the callers make sure of it). */
+static void
+send_fault(struct conn *c, uint32_t call_id, uint16_t p_cont_id, uint32_t status, bool dne)
+{
+	rpcrt_buf b = { 0 };
+	rpcrt_pdu_fault f = { .alloc_hint = FAULT_ALLOC_HINT,
+			      .p_cont_id = p_cont_id,
+			      .status = status };
+	if (rpcrt_pdu_encode_fault(&b, call_id, dne ? RPCRT_PFC_DID_NOT_EXECUTE : 0, &f) ==
+	    RPC_S_OK)
+		conn_send(c, &b);
+	rpcrt_buf_free(&b);
+}
+
+static void
+on_linger(rpcrt_timer *t, void *ctx)
+{
+	(void)t;
+	conn_close(ctx);
+}
+
+/* Once the output of a draining connection is out: shut our side, so that the peer reads the
+ * end of the stream after the fault, and wait for it to close its own. Closing a socket with
+ * unread input makes TCP send a reset, which can destroy the fault before the peer reads it;
+ * so the input is read and dropped until the peer closes or the linger timer that start_drain
+ * set fires. Loop thread, with c->lock. */
+static void
+drain_flushed_locked(struct conn *c)
+{
+	if (!c->draining || c->shut_wr || c->closed || c->out_off < c->out.len)
+		return;
+	shutdown(c->fd, SHUT_WR);
+	c->shut_wr = true;
+}
+
+/* After a fatal fault or bind_nak (already queued): no more input is processed, replies of
+ * calls still running are dropped, and the connection closes when the peer has closed its
+ * side, or linger_ms from now, whether or not the peer has read the fault by then. Loop. */
+static void
+start_drain(struct conn *c)
+{
+	rpcrt_pdu_reasm_reset(&c->reasm);
+	pthread_mutex_lock(&c->lock);
+	c->draining = true;
+	if (!c->linger &&
+	    rpcrt_loop_timer(c->ep->loop, c->lim.linger_ms, on_linger, c, &c->linger) != RPC_S_OK)
+		c->want_close = true;
+	drain_flushed_locked(c);
+	update_interest_locked(c);
+	pthread_mutex_unlock(&c->lock);
+}
+
+/* Answers a refused PDU as rpcrt_pdu_server_verdict() or rpcrt_pdu_reasm_feed() decided:
+ * a bind_nak (listing protocol version 5.0, as Samba does), a fault, or nothing, then closes
+ * if asked. Loop thread. */
+static void
+respond(struct conn *c, const rpcrt_pdu_verdict *v)
+{
+	rpcrt_buf b = { 0 };
+	if (v->nak_reason >= 0) {
+		rpcrt_pdu_bind_nak nak = { .reason = (uint16_t)v->nak_reason, .n_versions = 1 };
+		nak.versions[0][0] = 5;
+		nak.versions[0][1] = 0;
+		rpcrt_pdu_encode_bind_nak(&b, v->call_id, &nak);
+	} else if (v->fault_status) {
+		rpcrt_pdu_fault f = { .alloc_hint = FAULT_ALLOC_HINT,
+				      .p_cont_id = v->p_cont_id,
+				      .status = v->fault_status };
+		rpcrt_pdu_encode_fault(&b, v->call_id,
+				       v->did_not_execute ? RPCRT_PFC_DID_NOT_EXECUTE : 0, &f);
+	}
+	bool sent = b.len > 0;
+	if (sent)
+		conn_send(c, &b);
+	rpcrt_buf_free(&b);
+	if (v->close) {
+		if (sent)
+			start_drain(c);
+		else
+			c->want_close = true;
+	}
+}
+
+/* A verdict for status st about the PDU whose header is h. */
+static void
+refuse(struct conn *c, rpcrt_pdu_status st, const rpcrt_pdu_hdr *h)
+{
+	rpcrt_pdu_verdict v;
+	rpcrt_pdu_server_verdict(st, h, &v);
+	respond(c, &v);
+}
+
+static void
+refuse_nak(struct conn *c, uint32_t call_id, int reason)
+{
+	rpcrt_pdu_verdict v = { .nak_reason = reason, .call_id = call_id, .close = true };
+	respond(c, &v);
+}
+
+/* ==== Connections: lifetime ================================================================== */
+
+/* Closes the connection: no more events, no more output. Calls still running keep their
+ * references and find it closed. Loop thread, or rpcrt_server_reset() after the loop stopped. */
+static void
+conn_close(struct conn *c)
+{
+	pthread_mutex_lock(&c->lock);
+	if (c->closed) {
+		pthread_mutex_unlock(&c->lock);
+		return;
+	}
+	c->closed = true;
+	rpcrt_loop_del(c->watch);
+	c->watch = NULL;
+	close(c->fd);
+	c->fd = -1;
+	rpcrt_timer *t = c->linger;
+	c->linger = NULL;
+	rpcrt_buf_free(&c->out);
+	c->out_off = 0;
+	pthread_mutex_unlock(&c->lock);
+	/* From inside on_linger this cancels the running timer, which the loop then frees. */
+	rpcrt_loop_timer_cancel(t);
+	rpcrt_pdu_reasm_reset(&c->reasm);
+	free(c->in);
+	c->in = NULL;
+	c->in_len = c->in_cap = 0;
+
+	srv_enter();
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		srv.conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	srv.nconns--;
+	srv_leave();
+	conn_unref(c);
+}
+
+/* The binding handle a call's manager and security callback receive: the server binding of
+ * the connection ([MS-RPCE] has no wire form for it; Windows passes the call's binding).
+ * Returns a new reference, or NULL when out of memory. */
+static rpcrt_binding *
+conn_binding(struct conn *c)
+{
+	pthread_mutex_lock(&c->lock);
+	if (!c->binding && !c->closed) {
+		char addr[INET6_ADDRSTRLEN] = "";
+		if (c->ep->protseq == RPCRT_PROTSEQ_NCACN_IP_TCP) {
+			struct sockaddr_storage ss;
+			socklen_t len = sizeof(ss);
+			if (getpeername(c->fd, (struct sockaddr *)&ss, &len) == 0) {
+				if (ss.ss_family == AF_INET)
+					inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr,
+						  addr, sizeof(addr));
+				else if (ss.ss_family == AF_INET6)
+					inet_ntop(AF_INET6,
+						  &((struct sockaddr_in6 *)&ss)->sin6_addr, addr,
+						  sizeof(addr));
+			}
+		}
+		rpcrt_binding_new(c->ep->protseq, NULL, addr, c->ep->name, NULL, &c->binding);
+	}
+	rpcrt_binding *b = c->binding;
+	if (b)
+		rpcrt_binding_ref(b);
+	pthread_mutex_unlock(&c->lock);
+	return b;
+}
+
+/* ==== The worker pool ======================================================================== */
+
+static void *worker_main(void *arg);
+
+/* Starts one worker. Called with srv.lock. */
+static bool
+spawn_worker_locked(void)
+{
+	pthread_attr_t a;
+	pthread_t t;
+
+	if (srv.resetting || pthread_attr_init(&a) != 0)
+		return false;
+	pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+	bool ok = pthread_create(&t, &a, worker_main, NULL) == 0;
+	pthread_attr_destroy(&a);
+	if (ok)
+		srv.nworkers++;
+	return ok;
+}
+
+/* Makes sure someone will run the job just queued: an idle worker if there is one free,
+ * otherwise a new one, up to MaxCalls (the never-exceeded limit of T39); failing that, the
+ * job waits for a busy worker. Called with srv.lock. */
+static void
+wake_worker_locked(void)
+{
+	if (srv.nqueued > srv.nidle && srv.nworkers < srv.max_calls)
+		spawn_worker_locked();
+	if (srv.nidle)
+		pthread_cond_signal(&srv.work);
+}
+
+static struct timespec
+deadline_after(uint32_t ms)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	return ts;
+}
+
+static struct job *run_job(struct job *j);
+
+static void *
+worker_main(void *arg)
+{
+	(void)arg;
+	srv_enter();
+	for (;;) {
+		while (!srv.q_head && !srv.workers_exit) {
+			struct timespec ts = deadline_after(srv.lim.idle_worker_ms);
+			srv.nidle++;
+			int r = pthread_cond_timedwait(&srv.work, &srv.lock, &ts);
+			srv.nidle--;
+			if (r == ETIMEDOUT && !srv.q_head && srv.nworkers > srv.min_threads)
+				goto out;
+		}
+		/* A lowered MaxCalls retires the extra workers as they become free. */
+		if (!srv.q_head || (srv.nworkers > srv.max_calls && !srv.workers_exit))
+			break;
+		struct job *j = srv.q_head;
+		srv.q_head = j->next;
+		if (!srv.q_head)
+			srv.q_tail = &srv.q_head;
+		srv.nqueued--;
+		srv_leave();
+		/* A connection without CONC_MPX has its calls run one after the other, by the
+		 * worker that ran the one before. */
+		while (j) {
+			struct job *next = run_job(j);
+			srv_enter();
+			if (--srv.active == 0)
+				pthread_cond_broadcast(&srv.state);
+			srv_leave();
+			j = next;
+		}
+		srv_enter();
+	}
+out:
+	srv.nworkers--;
+	pthread_cond_broadcast(&srv.state);
+	srv_leave();
+	return NULL;
+}
+
+/* ==== Calls ================================================================================== */
+
+/* [MS-RPCE] 3.3.3.5.1: statuses a server MUST NOT send in a fault. A manager that raises one
+ * of them gets nca_s_fault_unspec on the wire instead (T31). */
+static uint32_t
+fault_status(RPC_STATUS code)
+{
+	static const uint32_t banned[] = {
+		0x00000000, 0x80000001, 0x80000002, 0x80000003, 0xC0000005, 0xC0000006, 0xC000001D,
+		0xC0000096, 0xC00000AA, 0xC00000FD, 0xC0000194, 0xC0000235, 0xC0000409, 0xC0000420,
+	};
+	uint32_t s = (uint32_t)code;
+	for (size_t i = 0; i < sizeof(banned) / sizeof(banned[0]); i++)
+		if (s == banned[i])
+			return RPCRT_NCA_S_FAULT_UNSPEC;
+	return s;
+}
+
+/* The fault for stub data the engine refused. [MS-RPCE] 3.1.3.5.2: an invalid octet stream is
+ * reported as RPC_X_BAD_STUB_DATA (0x6F7), whatever the engine's local status (a bad bound, a
+ * bad tag ...; security-tests decision 1.7-5). */
+static uint32_t
+unmarshal_fault(RPC_STATUS st)
+{
+	switch (st) {
+	case RPC_S_OUT_OF_MEMORY:
+		return RPCRT_NCA_S_FAULT_REMOTE_NO_MEMORY;
+	case RPC_S_INVALID_ARG:
+	case RPC_S_INTERNAL_ERROR:
+	case RPC_S_CANNOT_SUPPORT:
+		return RPCRT_NCA_S_FAULT_UNSPEC;
+	default:
+		return RPC_X_BAD_STUB_DATA;
+	}
+}
+
+/* The fault for [out] values the engine could not marshal: what a Windows server stub raises
+ * (RPC_X_NULL_REF_POINTER, RPC_X_ENUM_VALUE_OUT_OF_RANGE, a bad bound ...) passes on. */
+static uint32_t
+marshal_fault(RPC_STATUS st)
+{
+	switch (st) {
+	case RPC_S_OUT_OF_MEMORY:
+		return RPCRT_NCA_S_FAULT_REMOTE_NO_MEMORY;
+	case RPC_S_INVALID_ARG:
+	case RPC_S_INTERNAL_ERROR:
+		return RPCRT_NCA_S_FAULT_UNSPEC;
+	default:
+		return fault_status(st);
+	}
+}
+
+/* Calls the manager. An exception it raises (RpcRaiseException) ends up here instead of
+ * unwinding into the worker; *ret_raised says whether one did, and its code is returned. */
+static RPC_STATUS
+invoke_manager(const rpcrt_ffi_proc *ffi, void (*fn)(void), void **args, void *ret,
+	       bool *ret_raised)
+{
+	volatile RPC_STATUS code = RPC_S_OK;
+	volatile bool raised = false;
+
+	RpcTryExcept {
+		rpcrt_ffi_invoke(ffi, fn, NULL, args, ret);
+	}
+	RpcExcept(EXCEPTION_EXECUTE_HANDLER) {
+		raised = true;
+		code = RpcExceptionCode();
+	}
+	RpcEndExcept
+	*ret_raised = raised;
+	return code;
+}
+
+/* The checks that come before the stub data is looked at (T40): interface flags and the
+ * security callback. Every call is unauthenticated here (no security provider yet), so:
+ * RPC_IF_ALLOW_SECURE_ONLY refuses it; RPC_IF_ALLOW_LOCAL_ONLY refuses ncacn_ip_tcp ("All
+ * local calls using ncadg_* and ncacn_* protocol sequences are also rejected ... Calls from
+ * ncalrpc are always processed"); and with a security callback but without
+ * RPC_IF_ALLOW_CALLBACKS_WITH_NO_AUTH, "RPC automatically filters all unauthenticated calls
+ * before they reach the security callback" (Microsoft Learn, "Interface Registration Flags").
+ * Any refusal is access denied ([MS-RPCE] 3.2.3.5.1 names status 5 for authorization
+ * refusals; Microsoft Learn, RPC_IF_CALLBACK_FN). The callback runs for every call: caching its
+ * answer is allowed, not required, and RPC_IF_SEC_NO_CACHE asks for exactly this. */
+static uint32_t
+admit(struct conn *c, const struct reg *r)
+{
+	if (r->flags & RPC_IF_ALLOW_SECURE_ONLY)
+		return RPC_S_ACCESS_DENIED;
+	if ((r->flags & RPC_IF_ALLOW_LOCAL_ONLY) && c->ep->protseq != RPCRT_PROTSEQ_NCALRPC)
+		return RPC_S_ACCESS_DENIED;
+	if (!r->callback)
+		return 0;
+	if (!(r->flags & RPC_IF_ALLOW_CALLBACKS_WITH_NO_AUTH))
+		return RPC_S_ACCESS_DENIED;
+	rpcrt_binding *b = conn_binding(c);
+	if (!b)
+		return RPCRT_NCA_S_FAULT_REMOTE_NO_MEMORY;
+	RPC_STATUS st = r->callback((RPC_IF_HANDLE)(uintptr_t)r->itf, b);
+	rpcrt_binding_unref(b);
+	return st == RPC_S_OK ? 0 : RPC_S_ACCESS_DENIED;
+}
+
+/* Unmarshals, calls the manager, marshals its reply into resp. Returns 0 or the fault
+ * status; *ret_dne stays true unless the manager was entered. */
+static uint32_t
+execute(struct conn *c, struct reg *r, const rpcrt_pdu_call *call, rpcrt_buf *resp, bool *ret_dne)
+{
+	const ridl_proc *proc = r->itf->procs[call->opnum];
+	void (*fn)(void) = r->epv[call->opnum];
+	if (!fn)
+		return RPCRT_NCA_S_OP_RNG_ERROR;
+
+	rpcrt_arena arena;
+	rpcrt_frame frame;
+	rpcrt_arena_init(&arena);
+	RPC_STATUS st = rpcrt_ndr_unmarshal_request(proc, call->stub.data, call->stub.len,
+						    call->drep[0], &arena, NULL, &frame);
+	if (st != RPC_S_OK) {
+		rpcrt_arena_release(&arena);
+		return unmarshal_fault(st);
+	}
+	/* An explicit handle_t parameter receives the call's server binding. */
+	rpcrt_binding *b = NULL;
+	for (uint32_t i = 0; i < proc->nparams; i++) {
+		const ridl_param *p = &proc->params[i];
+		if ((p->flags & RIDL_PF_BINDING) && p->type->kind == RIDL_K_HANDLE) {
+			if (!b && !(b = conn_binding(c))) {
+				rpcrt_arena_release(&arena);
+				return RPCRT_NCA_S_FAULT_REMOTE_NO_MEMORY;
+			}
+			RPC_BINDING_HANDLE h = b;
+			memcpy(frame.args[i], &h, sizeof(h));
+		}
+	}
+
+	*ret_dne = false;
+	void *ret = proc->ret ? frame.ret : NULL;
+	bool raised;
+	RPC_STATUS code = invoke_manager(&r->ffi[call->opnum], fn, frame.args, ret, &raised);
+	uint32_t fault = 0;
+	if (raised) {
+		fault = fault_status(code);
+	} else {
+		st = rpcrt_ndr_marshal_response(proc, frame.args, ret, resp);
+		if (st != RPC_S_OK)
+			fault = marshal_fault(st);
+	}
+	/* What the manager allocated for its [out]s, then everything the call unmarshalled. */
+	rpcrt_ndr_free_frame(proc, &frame, &arena);
+	rpcrt_arena_release(&arena);
+	rpcrt_binding_unref(b);
+	return fault;
+}
+
+/* Runs one call and sends its reply; returns the connection's next call to run, if it waits
+ * for this one. */
+static struct job *
+run_job(struct job *j)
+{
+	struct conn *c = j->conn;
+	rpcrt_pdu_call *call = &j->call;
+	rpcrt_buf resp = { 0 };
+	uint32_t fault = 0;
+	bool dne = true;
+	struct reg *r = NULL;
+
+	/* A call whose client is gone, or whose connection a protocol error ends, is not
+	 * started: nobody could get its reply. */
+	pthread_mutex_lock(&c->lock);
+	bool gone = c->closed || c->draining;
+	pthread_mutex_unlock(&c->lock);
+	if (gone)
+		goto done;
+
+	/* Context, interface, opnum, in this order, each refused with DID_NOT_EXECUTE (T35;
+	 * Samba dcesrv_request: unknown context nca_s_unknown_if, opnum out of range
+	 * nca_s_op_rng_error). */
+	rpcrt_pdu_syntax abstract = { 0 };
+	bool known = false;
+	pthread_mutex_lock(&c->lock);
+	for (size_t i = 0; i < c->nctx; i++) {
+		if (c->ctx[i].id == call->p_cont_id) {
+			abstract = c->ctx[i].abstract;
+			known = true;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&c->lock);
+	if (!known) {
+		fault = RPCRT_NCA_S_UNKNOWN_IF;
+	} else {
+		srv_enter();
+		r = find_reg_locked(&abstract);
+		if (!r) {
+			fault = RPCRT_NCA_S_UNKNOWN_IF;
+		} else if (!admitted_locked(r)) {
+			/* RpcMgmtStopServerListening: "the RPC run-time library stops accepting
+			 * new remote procedure calls for all registered interfaces". */
+			fault = RPCRT_NCA_S_SERVER_TOO_BUSY;
+			r = NULL;
+		} else {
+			r->calls++;
+		}
+		srv_leave();
+	}
+	if (!fault && call->opnum >= r->itf->nprocs)
+		fault = RPCRT_NCA_S_OP_RNG_ERROR;
+	if (!fault)
+		fault = admit(c, r);
+	if (!fault)
+		fault = execute(c, r, call, &resp, &dne);
+	if (r)
+		reg_release(r);
+
+	if (fault) {
+		send_fault(c, call->call_id, call->p_cont_id, fault, dne);
+	} else {
+		rpcrt_buf out = { 0 };
+		rpcrt_pdu_response rs = { .p_cont_id = call->p_cont_id,
+					  .stub = resp.data,
+					  .stub_len = resp.len };
+		if (rpcrt_pdu_encode_response_frags(&out, call->call_id, 0, &rs, c->frag) ==
+		    RPC_S_OK)
+			conn_send(c, &out);
+		else
+			send_fault(c, call->call_id, call->p_cont_id,
+				   RPCRT_NCA_S_FAULT_REMOTE_NO_MEMORY, false);
+		rpcrt_buf_free(&out);
+	}
+	rpcrt_buf_free(&resp);
+done:
+	rpcrt_buf_free(&call->stub);
+	pthread_mutex_lock(&c->lock);
+	c->calls--;
+	struct job *next = c->pend;
+	if (next) {
+		c->pend = next->next;
+		if (!c->pend)
+			c->pend_tail = &c->pend;
+		next->next = NULL;
+	}
+	pthread_mutex_unlock(&c->lock);
+	conn_unref(c);
+	free(j);
+	return next;
+}
+
+/* A complete request: to the worker queue, or, on a connection without CONC_MPX whose
+ * previous call has not finished, behind that call, so that a client that sends its calls
+ * without waiting for the replies gets them in order, one call running at a time ([MS-RPCE]
+ * 3.3.1.5.4; Samba queues them the same way). Refused with nca_s_server_too_busy when the
+ * connection or the server has too many calls waiting (T39, T41). Loop thread. */
+static void
+dispatch(struct conn *c, rpcrt_pdu_call *call)
+{
+	struct job *j = malloc(sizeof(*j));
+	bool busy = true, serial = false;
+
+	/* Counted before it becomes visible to a worker, which may finish it at once. */
+	srv_enter();
+	srv.active++;
+	srv_leave();
+	if (j) {
+		atomic_fetch_add_explicit(&c->refs, 1u, memory_order_relaxed);
+		j->conn = c;
+		j->call = *call;
+		j->next = NULL;
+		pthread_mutex_lock(&c->lock);
+		busy = c->calls >= c->lim.max_conn_calls;
+		if (!busy) {
+			serial = !c->conc_mpx && c->calls > 0;
+			c->calls++;
+			if (serial) {
+				*c->pend_tail = j;
+				c->pend_tail = &j->next;
+			}
+		}
+		pthread_mutex_unlock(&c->lock);
+		if (serial)
+			return;
+	}
+	if (!busy) {
+		srv_enter();
+		/* A job is only queued when some worker exists or can start to run it. */
+		if (srv.nqueued < srv.lim.max_queued && !srv.resetting &&
+		    (srv.nworkers > 0 || spawn_worker_locked())) {
+			*srv.q_tail = j;
+			srv.q_tail = &j->next;
+			srv.nqueued++;
+			wake_worker_locked();
+			srv_leave();
+			return;
+		}
+		srv_leave();
+		pthread_mutex_lock(&c->lock);
+		c->calls--;
+		pthread_mutex_unlock(&c->lock);
+	}
+	if (j) {
+		*call = j->call;
+		free(j);
+		conn_unref(c);
+	}
+	srv_enter();
+	if (--srv.active == 0)
+		pthread_cond_broadcast(&srv.state);
+	srv_leave();
+	send_fault(c, call->call_id, call->p_cont_id, RPCRT_NCA_S_SERVER_TOO_BUSY, true);
+	rpcrt_buf_free(&call->stub);
+}
+
+/* ==== Binds ================================================================================== */
+
+static bool
+conn_find_ctx(const struct conn *c, uint16_t id, const struct pctx *extra, size_t n_extra,
+	      const struct pctx **ret)
+{
+	for (size_t i = 0; i < c->nctx; i++)
+		if (c->ctx[i].id == id) {
+			*ret = &c->ctx[i];
+			return true;
+		}
+	for (size_t i = 0; i < n_extra; i++)
+		if (extra[i].id == id) {
+			*ret = &extra[i];
+			return true;
+		}
+	return false;
+}
+
+/* Decides every presentation context of a bind or alter_context, in order, one result each
+ * ([MS-RPCE] 3.3.1.5.6, T33): an interface we do not serve gets provider_rejection reason 1
+ * (abstract syntax not supported), one we serve without NDR 2.0 among the transfer syntaxes
+ * reason 2, and the rest acceptance with NDR 2.0. In a bind, a context whose first transfer
+ * syntax is the bind time feature negotiation one gets negotiate_ack with the features we
+ * keep: KEEP_CONNECTION_ON_ORPHAN, since an orphaned PDU never closes a connection here; we
+ * have no security contexts to multiplex ([MS-RPCE] 3.3.1.5.3; Samba dcesrv_bind). A context
+ * id already in use must name the same interface. Returns -1, or a bind_nak reason: Samba's
+ * "not specified" for a second feature negotiation context or a context id reused for another
+ * interface, local_limit_exceeded beyond 4000 contexts per registered interface ([MS-RPCE]
+ * 3.3.3.5.5, T34). On success the new contexts are added to the connection. Loop thread. */
+static int
+negotiate(struct conn *c, const rpcrt_pdu_bind *b, bool is_bind, rpcrt_pdu_result *res)
+{
+	struct pctx add[256];
+	size_t n_add = 0;
+	bool btfn = false;
+	size_t cap;
+
+	srv_enter();
+	size_t nregs = 0;
+	for (struct reg *r = srv.regs; r; r = r->next)
+		nregs++;
+	cap = (nregs ? nregs : 1) * (size_t)CTX_PER_INTERFACE;
+	for (unsigned i = 0; i < b->n_ctx; i++) {
+		const rpcrt_pdu_ctx *x = &b->ctx[i];
+		rpcrt_pdu_result *r = &res[i];
+		uint64_t bits;
+		*r = (rpcrt_pdu_result){ .result = RPCRT_CTX_PROVIDER_REJECTION,
+					 .reason = RPCRT_CTX_REASON_ABSTRACT_SYNTAX_NOT_SUPPORTED };
+		if (is_bind && x->n_transfer && rpcrt_pdu_is_btfn(&x->transfer[0], &bits)) {
+			if (btfn)
+				goto nak;
+			btfn = true;
+			r->result = RPCRT_CTX_NEGOTIATE_ACK;
+			r->reason = (uint16_t)(bits & RPCRT_BTFN_KEEP_CONNECTION_ON_ORPHAN);
+			continue;
+		}
+		if (!find_reg_locked(&x->abstract))
+			continue;
+		r->reason = RPCRT_CTX_REASON_TRANSFER_SYNTAXES_NOT_SUPPORTED;
+		bool ndr = false;
+		for (unsigned k = 0; k < x->n_transfer && !ndr; k++)
+			ndr = rpcrt_pdu_syntax_eq(&x->transfer[k], &rpcrt_pdu_ndr20);
+		if (!ndr)
+			continue;
+		const struct pctx *old;
+		if (conn_find_ctx(c, x->p_cont_id, add, n_add, &old)) {
+			if (!rpcrt_pdu_syntax_eq(&old->abstract, &x->abstract))
+				goto nak;
+		} else {
+			if (c->nctx + n_add >= cap) {
+				srv_leave();
+				return RPCRT_NAK_LOCAL_LIMIT_EXCEEDED;
+			}
+			add[n_add++] = (struct pctx){ .id = x->p_cont_id, .abstract = x->abstract };
+		}
+		*r = (rpcrt_pdu_result){ .result = RPCRT_CTX_ACCEPTANCE,
+					 .transfer = rpcrt_pdu_ndr20 };
+	}
+	srv_leave();
+
+	if (n_add) {
+		pthread_mutex_lock(&c->lock);
+		if (c->nctx + n_add > c->ctx_cap) {
+			size_t ncap = c->ctx_cap ? c->ctx_cap * 2 : 4;
+			while (ncap < c->nctx + n_add)
+				ncap *= 2;
+			struct pctx *p = realloc(c->ctx, ncap * sizeof(*p));
+			if (!p) {
+				pthread_mutex_unlock(&c->lock);
+				return RPCRT_NAK_LOCAL_LIMIT_EXCEEDED;
+			}
+			c->ctx = p;
+			c->ctx_cap = ncap;
+		}
+		memcpy(c->ctx + c->nctx, add, n_add * sizeof(*add));
+		c->nctx += n_add;
+		pthread_mutex_unlock(&c->lock);
+	}
+	return -1;
+nak:
+	srv_leave();
+	return RPCRT_NAK_NOT_SPECIFIED;
+}
+
+static void
+handle_bind(struct conn *c, const rpcrt_pdu_hdr *h, const uint8_t *p)
+{
+	/* No security provider is implemented: any auth_type is unknown to us, which
+	 * [MS-RPCE] 3.3.3.5.3 answers with bind_nak authentication_type_not_recognized (T36). */
+	if (h->auth_length != 0) {
+		refuse_nak(c, h->call_id, RPCRT_NAK_AUTHENTICATION_TYPE_NOT_RECOGNIZED);
+		return;
+	}
+	rpcrt_pdu_bind b;
+	rpcrt_pdu_status st = rpcrt_pdu_decode_bind(h, p, &b);
+	if (st != RPCRT_PDU_OK) {
+		refuse(c, st, h);
+		return;
+	}
+	rpcrt_pdu_result res[255];
+	int nak = negotiate(c, &b, true, res);
+	if (nak >= 0) {
+		rpcrt_pdu_bind_free(&b);
+		refuse_nak(c, h->call_id, nak);
+		return;
+	}
+	/* Both directions use one size (Samba's rule, tested against Windows; T37). */
+	c->frag = rpcrt_pdu_negotiate_frag(b.max_xmit_frag, b.max_recv_frag, RPCRT_PDU_MAX_FRAG);
+	c->conc_mpx = (h->pfc_flags & RPCRT_PFC_CONC_MPX) != 0;
+	c->reasm.conc_mpx = c->conc_mpx;
+	if (b.assoc_group_id) {
+		/* No association groups are kept; a client joining one is told it is in it. */
+		c->assoc_group = b.assoc_group_id;
+	} else {
+		srv_enter();
+		c->assoc_group = srv.next_assoc++;
+		srv_leave();
+	}
+	/* The secondary address is the endpoint: the port for TCP (C706 12.6.4.4), the
+	 * endpoint name for ncalrpc; its length counts the NUL. */
+	rpcrt_pdu_bind_ack ack = { .max_xmit_frag = c->frag,
+				   .max_recv_frag = c->frag,
+				   .assoc_group_id = c->assoc_group,
+				   .sec_addr_len = (uint16_t)(strlen(c->ep->name) + 1),
+				   .sec_addr = c->ep->name,
+				   .n_results = b.n_ctx,
+				   .results = res };
+	rpcrt_buf out = { 0 };
+	RPC_STATUS s = rpcrt_pdu_encode_bind_ack(&out, h->call_id,
+						 c->conc_mpx ? RPCRT_PFC_CONC_MPX : 0, &ack);
+	rpcrt_pdu_bind_free(&b);
+	if (s != RPC_S_OK) {
+		rpcrt_buf_free(&out);
+		refuse_nak(c, h->call_id, RPCRT_NAK_TEMPORARY_CONGESTION);
+		return;
+	}
+	c->bound = true;
+	conn_send(c, &out);
+	rpcrt_buf_free(&out);
+}
+
+static void
+handle_alter(struct conn *c, const rpcrt_pdu_hdr *h, const uint8_t *p)
+{
+	rpcrt_pdu_bind b;
+	rpcrt_pdu_status st =
+		h->auth_length ? RPCRT_PDU_E_AUTH_LENGTH : rpcrt_pdu_decode_bind(h, p, &b);
+	if (st != RPCRT_PDU_OK) {
+		refuse(c, st, h);
+		return;
+	}
+	rpcrt_pdu_result res[255];
+	int nak = negotiate(c, &b, false, res);
+	if (nak >= 0) {
+		/* alter_context has no nak: Samba answers a protocol error and disconnects. */
+		rpcrt_pdu_bind_free(&b);
+		refuse(c, RPCRT_PDU_E_SEQUENCE, h);
+		return;
+	}
+	rpcrt_pdu_bind_ack ack = { .max_xmit_frag = c->frag,
+				   .max_recv_frag = c->frag,
+				   .assoc_group_id = c->assoc_group,
+				   .n_results = b.n_ctx,
+				   .results = res };
+	rpcrt_buf out = { 0 };
+	RPC_STATUS s = rpcrt_pdu_encode_alter_context_resp(
+		&out, h->call_id,
+		c->conc_mpx && (h->pfc_flags & RPCRT_PFC_CONC_MPX) ? RPCRT_PFC_CONC_MPX : 0, &ack);
+	rpcrt_pdu_bind_free(&b);
+	if (s == RPC_S_OK)
+		conn_send(c, &out);
+	else
+		refuse(c, RPCRT_PDU_E_NO_MEMORY, h);
+	rpcrt_buf_free(&out);
+}
+
+/* ==== Requests and the input loop ============================================================ */
+
+/* The MaxRpcSize of the interface that presentation context id names, for the reassembly of
+ * a call on it: an unknown context gets the default, and its call fails later. Loop thread. */
+static uint32_t
+max_rpc_size_of(struct conn *c, uint16_t id)
+{
+	const struct pctx *x;
+	uint32_t max = RPCRT_PDU_DEFAULT_MAX_RPC_SIZE;
+
+	if (!conn_find_ctx(c, id, NULL, 0, &x))
+		return max;
+	srv_enter();
+	struct reg *r = find_reg_locked(&x->abstract);
+	if (r)
+		max = r->max_rpc_size;
+	srv_leave();
+	return max;
+}
+
+static void
+handle_request(struct conn *c, const rpcrt_pdu_hdr *h, const uint8_t *p)
+{
+	/* A request before the bind, or with an auth trailer on a connection without
+	 * security, is a protocol error that ends the connection (T32, T20). */
+	if (!c->bound) {
+		refuse(c, RPCRT_PDU_E_WRONG_TYPE, h);
+		return;
+	}
+	if (h->auth_length != 0) {
+		refuse(c, RPCRT_PDU_E_AUTH_LENGTH, h);
+		return;
+	}
+	/* The size limit belongs to the interface the call is for (RpcServerRegisterIf2
+	 * MaxRpcSize), known from the first fragment's context id; it is set before the first
+	 * fragment is fed so that its alloc_hint is judged by it (T24, T38). */
+	if ((h->pfc_flags & RPCRT_PFC_FIRST_FRAG) && !c->reasm.active) {
+		rpcrt_pdu_request rq;
+		if (rpcrt_pdu_decode_request(h, p, &rq) == RPCRT_PDU_OK)
+			c->reasm.max_total = max_rpc_size_of(c, rq.p_cont_id);
+	}
+	rpcrt_pdu_call call;
+	rpcrt_pdu_verdict v;
+	rpcrt_pdu_status st = rpcrt_pdu_reasm_feed(&c->reasm, h, p, &call, &v);
+	if (st == RPCRT_PDU_NEED_MORE)
+		return;
+	if (st != RPCRT_PDU_OK) {
+		respond(c, &v);
+		return;
+	}
+	dispatch(c, &call);
+}
+
+/* One whole fragment whose header parsed. Loop thread. */
+static void
+handle_pdu(struct conn *c, const rpcrt_pdu_hdr *h, const uint8_t *p)
+{
+	switch (h->ptype) {
+	case RPCRT_PTYPE_REQUEST:
+		handle_request(c, h, p);
+		break;
+	case RPCRT_PTYPE_BIND:
+		/* One bind per connection (T32; Samba dcesrv_bind). */
+		if (c->bound)
+			refuse(c, RPCRT_PDU_E_WRONG_TYPE, h);
+		else
+			handle_bind(c, h, p);
+		break;
+	case RPCRT_PTYPE_ALTER_CONTEXT:
+		if (!c->bound)
+			refuse(c, RPCRT_PDU_E_WRONG_TYPE, h);
+		else
+			handle_alter(c, h, p);
+		break;
+	case RPCRT_PTYPE_CO_CANCEL:
+		/* Synchronous managers cannot be told; the call completes as usual, as C706
+		 * allows (a cancel is a request, not an order). */
+		break;
+	case RPCRT_PTYPE_ORPHANED:
+		/* The client abandons the call: if it is still being reassembled, it never
+		 * runs; if it already runs, its reply will be ignored by the client. */
+		if (c->reasm.active && c->reasm.call.call_id == h->call_id)
+			rpcrt_pdu_reasm_reset(&c->reasm);
+		break;
+	default:
+		/* auth3 without a security context, and the PDUs only a server sends
+		 * (response, fault, bind_ack, bind_nak, alter_context_resp, shutdown): protocol
+		 * error and close (T29; Samba dcesrv_process_ncacn_packet). */
+		refuse(c, RPCRT_PDU_E_WRONG_TYPE, h);
+		break;
+	}
+}
+
+/* Parses and handles every whole fragment in the input buffer. Loop thread. */
+static void
+process_input(struct conn *c)
+{
+	size_t off = 0;
+
+	while (!c->draining && !c->want_close) {
+		rpcrt_pdu_hdr h;
+		size_t n = c->in_len - off;
+		rpcrt_pdu_status st = rpcrt_pdu_parse_hdr(c->in + off, n, &h);
+		if (st == RPCRT_PDU_NEED_MORE) {
+			if (n >= RPCRT_PDU_HDR_LEN && h.frag_length > c->in_cap) {
+				uint8_t *d = realloc(c->in, h.frag_length);
+				if (!d) {
+					refuse(c, RPCRT_PDU_E_NO_MEMORY, &h);
+					break;
+				}
+				c->in = d;
+				c->in_cap = h.frag_length;
+			}
+			break;
+		}
+		if (st != RPCRT_PDU_OK) {
+			/* A header that parsed far enough gives the call and type to answer;
+			 * with an unreadable integer order nothing does. */
+			refuse(c, st, st == RPCRT_PDU_E_DREP_INT ? NULL : &h);
+			break;
+		}
+		handle_pdu(c, &h, c->in + off);
+		off += h.frag_length;
+	}
+	if (c->in && off) {
+		memmove(c->in, c->in + off, c->in_len - off);
+		c->in_len -= off;
+	}
+}
+
+static void
+conn_read(struct conn *c)
+{
+	size_t n = 0;
+	RPC_STATUS st;
+
+	if (c->draining) {
+		uint8_t junk[4096];
+		st = rpcrt_sock_read(c->fd, junk, sizeof(junk), &n);
+		if (st != RPC_S_OK && st != RPC_S_ASYNC_CALL_PENDING)
+			c->want_close = true;
+		return;
+	}
+	if (c->in_len == c->in_cap) {
+		/* Whole fragments are consumed as they arrive, so a full buffer only happens
+		 * when process_input could not grow it; that was answered already. */
+		c->want_close = true;
+		return;
+	}
+	st = rpcrt_sock_read(c->fd, c->in + c->in_len, c->in_cap - c->in_len, &n);
+	if (st == RPC_S_ASYNC_CALL_PENDING)
+		return;
+	if (st != RPC_S_OK) {
+		/* The peer closed or the connection broke: a call being reassembled is dropped
+		 * (T66); calls running finish and their replies are dropped. */
+		c->want_close = true;
+		return;
+	}
+	c->in_len += n;
+	process_input(c);
+}
+
+static void
+on_conn(rpcrt_watch *w, int fd, uint32_t revents, void *ctx)
+{
+	struct conn *c = ctx;
+	(void)w;
+	(void)fd;
+
+	pthread_mutex_lock(&c->lock);
+	if (c->broken || c->overflow) {
+		pthread_mutex_unlock(&c->lock);
+		conn_close(c);
+		return;
+	}
+	if (revents & RPCRT_EV_WRITE)
+		flush_locked(c);
+	bool dead = c->broken;
+	if (!dead) {
+		drain_flushed_locked(c);
+		update_interest_locked(c);
+	}
+	pthread_mutex_unlock(&c->lock);
+	if (!dead && (revents & (RPCRT_EV_READ | RPCRT_EV_HUP | RPCRT_EV_ERROR)))
+		conn_read(c);
+	if (dead || c->want_close)
+		conn_close(c);
+}
+
+/* ==== Endpoints and accepting ================================================================ */
+
+static void on_accept(rpcrt_watch *w, int fd, uint32_t revents, void *ctx);
+
+static void
+on_accept_retry(rpcrt_timer *t, void *ctx)
+{
+	struct endpoint *ep = ctx;
+	for (size_t i = 0; i < ep->nfds; i++) {
+		if (ep->retry[i] == t) {
+			rpcrt_loop_timer_cancel(t);
+			ep->retry[i] = NULL;
+			rpcrt_loop_mod(ep->watches[i], RPCRT_EV_READ);
+		}
+	}
+}
+
+static void
+conn_new(struct endpoint *ep, int fd)
+{
+	struct conn *c = calloc(1, sizeof(*c));
+	if (!c || pthread_mutex_init(&c->lock, NULL) != 0) {
+		free(c);
+		close(fd);
+		return;
+	}
+	atomic_init(&c->refs, 1u);
+	c->pend_tail = &c->pend;
+	c->ep = ep;
+	c->fd = fd;
+	c->frag = RPCRT_PDU_MIN_FRAG;
+	rpcrt_pdu_reasm_init(&c->reasm, RPCRT_PTYPE_REQUEST, RPCRT_PDU_DEFAULT_MAX_RPC_SIZE);
+	c->in = malloc(IN_BUF_INITIAL);
+	c->in_cap = IN_BUF_INITIAL;
+	c->interest = RPCRT_EV_READ;
+	srv_enter();
+	c->lim = srv.lim;
+	srv_leave();
+	if (!c->in ||
+	    rpcrt_loop_add(ep->loop, fd, RPCRT_EV_READ, on_conn, c, &c->watch) != RPC_S_OK) {
+		close(fd);
+		free(c->in);
+		pthread_mutex_destroy(&c->lock);
+		free(c);
+		return;
+	}
+	srv_enter();
+	c->next = srv.conns;
+	if (srv.conns)
+		srv.conns->prev = c;
+	srv.conns = c;
+	srv.nconns++;
+	srv_leave();
+}
+
+static void
+on_accept(rpcrt_watch *w, int fd, uint32_t revents, void *ctx)
+{
+	struct endpoint *ep = ctx;
+	(void)revents;
+
+	for (int i = 0; i < ACCEPT_BATCH; i++) {
+		int cfd;
+		RPC_STATUS st = rpcrt_sock_accept(fd, &cfd);
+		if (st == RPC_S_ASYNC_CALL_PENDING)
+			return;
+		if (st != RPC_S_OK) {
+			/* Out of descriptors: the listening socket stays readable, so rest it a
+			 * little instead of spinning; the connection waits in the backlog. */
+			for (size_t k = 0; k < ep->nfds; k++)
+				if (ep->watches[k] == w && !ep->retry[k] &&
+				    rpcrt_loop_timer(ep->loop, ACCEPT_RETRY_MS, on_accept_retry, ep,
+						     &ep->retry[k]) == RPC_S_OK)
+					rpcrt_loop_mod(w, 0);
+			return;
+		}
+		/* While nobody listens, and beyond the connection cap, a connection is
+		 * closed at once: the client sees the server go away instead of waiting on a
+		 * bind that is never answered (T41, T42). */
+		srv_enter();
+		bool take =
+			(srv.listening || srv.n_autolisten > 0) && srv.nconns < srv.lim.max_conns;
+		srv_leave();
+		if (!take) {
+			close(cfd);
+			continue;
+		}
+		conn_new(ep, cfd);
+	}
+}
+
+static void
+endpoint_free(struct endpoint *ep)
+{
+	for (size_t i = 0; i < ep->nfds; i++) {
+		rpcrt_loop_timer_cancel(ep->retry[i]);
+		rpcrt_loop_del(ep->watches[i]);
+		close(ep->fds[i]);
+	}
+	if (ep->protseq == RPCRT_PROTSEQ_NCALRPC && ep->nfds)
+		rpcrt_unix_unlink(ep->name);
+	free(ep);
+}
+
+/* Starts the loop if it does not run yet. Called with srv.lock. */
+static RPC_STATUS
+ensure_loop_locked(void)
+{
+	if (srv.loop)
+		return RPC_S_OK;
+	rpcrt_loop *loop;
+	RPC_STATUS st = rpcrt_loop_new(&loop);
+	if (st != RPC_S_OK)
+		return st;
+	st = rpcrt_loop_start(loop);
+	if (st != RPC_S_OK) {
+		rpcrt_loop_free(loop);
+		return st;
+	}
+	srv.loop = loop;
+	return RPC_S_OK;
+}
+
+/* Whether endpoint name of protseq is one of ours already. TCP ports compare as numbers. */
+static bool
+endpoint_taken_locked(rpcrt_protseq protseq, const char *name)
+{
+	for (struct endpoint *ep = srv.eps; ep; ep = ep->next) {
+		if (ep->protseq != protseq)
+			continue;
+		if (protseq == RPCRT_PROTSEQ_NCACN_IP_TCP
+			    ? strtoul(ep->name, NULL, 10) == strtoul(name, NULL, 10)
+			    : strcmp(ep->name, name) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Opens the listening sockets of an endpoint; "" asks for a dynamic one. Called with
+ * srv.lock. */
+static RPC_STATUS
+open_endpoint_locked(rpcrt_protseq protseq, const char *endpoint, struct endpoint *ep)
+{
+	if (protseq == RPCRT_PROTSEQ_NCACN_IP_TCP) {
+		uint16_t port;
+		RPC_STATUS st = rpcrt_tcp_listen(NULL, endpoint[0] ? endpoint : NULL, ep->fds,
+						 EP_MAX_FDS, &ep->nfds, &port);
+		if (st != RPC_S_OK)
+			return st;
+		snprintf(ep->name, sizeof(ep->name), "%u", (unsigned)port);
+		for (size_t i = 0; i < ep->nfds; i++) {
+			struct sockaddr_storage ss;
+			socklen_t len = sizeof(ss);
+			if (getsockname(ep->fds[i], (struct sockaddr *)&ss, &len) == 0 &&
+			    ss.ss_family == AF_INET)
+				ep->has_v4 = true;
+		}
+		return RPC_S_OK;
+	}
+	if (endpoint[0]) {
+		snprintf(ep->name, sizeof(ep->name), "%s", endpoint);
+		RPC_STATUS st = rpcrt_unix_listen(ep->name, &ep->fds[0]);
+		if (st == RPC_S_OK)
+			ep->nfds = 1;
+		return st;
+	}
+	/* A dynamic ncalrpc endpoint: a name nobody else can have, shaped like the
+	 * "LRPC-..." names Windows makes. */
+	RPC_STATUS st = RPC_S_DUPLICATE_ENDPOINT;
+	for (int tries = 0; tries < 4 && st == RPC_S_DUPLICATE_ENDPOINT; tries++) {
+		UUID u;
+		char s[RPCRT_UUID_STRLEN + 1];
+		if ((st = UuidCreate(&u)) != RPC_S_OK)
+			return st;
+		rpcrt_uuid_format(&u, s);
+		snprintf(ep->name, sizeof(ep->name), "LRPC-%s", s);
+		st = rpcrt_unix_listen(ep->name, &ep->fds[0]);
+	}
+	if (st == RPC_S_OK)
+		ep->nfds = 1;
+	return st;
+}
+
+/* An ncalrpc endpoint is a file, which would outlive the process; on Windows the endpoint
+ * ends with it. So the socket files go when the process exits (glibc runs a library's atexit
+ * handlers at dlclose too). */
+static void
+unlink_at_exit(void)
+{
+	srv_enter();
+	for (struct endpoint *ep = srv.eps; ep; ep = ep->next)
+		if (ep->protseq == RPCRT_PROTSEQ_NCALRPC && ep->nfds)
+			rpcrt_unix_unlink(ep->name);
+	srv_leave();
+}
+
+static void
+register_unlink_at_exit(void)
+{
+	atexit(unlink_at_exit);
+}
+
+/* RpcServerUseProtseqEp / RpcServerUseProtseq. Statuses from Microsoft Learn
+ * (RpcServerUseProtseqEp): RPC_S_PROTSEQ_NOT_SUPPORTED, RPC_S_INVALID_RPC_PROTSEQ,
+ * RPC_S_INVALID_ENDPOINT_FORMAT, RPC_S_OUT_OF_MEMORY, RPC_S_DUPLICATE_ENDPOINT (also for an
+ * endpoint this server already uses, as Windows and Wine answer), and the transport's
+ * (transport.h). MaxCalls is the TCP backlog on Windows, "only a hint" that the runtime "may
+ * override"; the kernel's SOMAXCONN is used. */
+static RPC_STATUS
+use_protseq(const char *protseq_name, const char *endpoint)
+{
+	rpcrt_protseq protseq;
+	RPC_STATUS st = rpcrt_protseq_from_name(protseq_name, &protseq);
+	if (st != RPC_S_OK)
+		return st;
+	if ((st = rpcrt_endpoint_check(protseq, endpoint)) != RPC_S_OK)
+		return st;
+	struct endpoint *ep = calloc(1, sizeof(*ep));
+	if (!ep)
+		return RPC_S_OUT_OF_MEMORY;
+	ep->protseq = protseq;
+
+	srv_enter();
+	if (endpoint[0] && endpoint_taken_locked(protseq, endpoint))
+		st = RPC_S_DUPLICATE_ENDPOINT;
+	if (st == RPC_S_OK)
+		st = ensure_loop_locked();
+	if (st == RPC_S_OK)
+		st = open_endpoint_locked(protseq, endpoint, ep);
+	if (st == RPC_S_OK) {
+		/* Paused until every socket has its watch, so that a failure leaves no callback
+		 * that could have seen ep. */
+		ep->loop = srv.loop;
+		for (size_t i = 0; i < ep->nfds && st == RPC_S_OK; i++)
+			st = rpcrt_loop_add(srv.loop, ep->fds[i], 0, on_accept, ep,
+					    &ep->watches[i]);
+	}
+	if (st == RPC_S_OK) {
+		for (size_t i = 0; i < ep->nfds; i++)
+			rpcrt_loop_mod(ep->watches[i], RPCRT_EV_READ);
+		ep->next = srv.eps;
+		srv.eps = ep;
+		srv_leave();
+		if (protseq == RPCRT_PROTSEQ_NCALRPC) {
+			static pthread_once_t once = PTHREAD_ONCE_INIT;
+			pthread_once(&once, register_unlink_at_exit);
+		}
+		return RPC_S_OK;
+	}
+	srv_leave();
+	endpoint_free(ep);
+	return st;
+}
+
+RPC_STATUS RPC_ENTRY
+RpcServerUseProtseqEpA(RPC_CSTR Protseq, UINT MaxCalls, RPC_CSTR Endpoint, void *SecurityDescriptor)
+{
+	(void)MaxCalls;
+	(void)SecurityDescriptor; /* the socket files are 0600 in a private directory */
+	if (!Protseq)
+		return RPC_S_INVALID_RPC_PROTSEQ;
+	if (!Endpoint)
+		return RPC_S_INVALID_ENDPOINT_FORMAT;
+	return use_protseq((const char *)Protseq, (const char *)Endpoint);
+}
+
+RPC_STATUS RPC_ENTRY
+RpcServerUseProtseqA(RPC_CSTR Protseq, UINT MaxCalls, void *SecurityDescriptor)
+{
+	(void)MaxCalls;
+	(void)SecurityDescriptor;
+	if (!Protseq)
+		return RPC_S_INVALID_RPC_PROTSEQ;
+	return use_protseq((const char *)Protseq, "");
+}
+
+/* One binding per endpoint. TCP endpoints listen on every address; the binding names the
+ * loopback address of a family that has a socket, which this host can always reach (another
+ * host needs this host's name, which the application knows better than we do). ncalrpc
+ * bindings have no network address (Microsoft Learn, RpcServerInqBindings: RPC_S_NO_BINDINGS
+ * and a NULL vector when no protocol sequence is registered). */
+RPC_STATUS RPC_ENTRY
+RpcServerInqBindings(RPC_BINDING_VECTOR **BindingVector)
+{
+	if (!BindingVector)
+		return RPC_S_INVALID_ARG;
+	srv_enter();
+	ULONG n = 0;
+	for (struct endpoint *ep = srv.eps; ep; ep = ep->next)
+		n++;
+	if (n == 0) {
+		srv_leave();
+		*BindingVector = NULL;
+		return RPC_S_NO_BINDINGS;
+	}
+	RPC_BINDING_VECTOR *v = NULL;
+	RPC_STATUS st = rpcrt_binding_vector_alloc(n, &v);
+	ULONG i = 0;
+	for (struct endpoint *ep = srv.eps; ep && st == RPC_S_OK; ep = ep->next, i++) {
+		const char *addr = "";
+		if (ep->protseq == RPCRT_PROTSEQ_NCACN_IP_TCP)
+			addr = ep->has_v4 ? "127.0.0.1" : "::1";
+		rpcrt_binding *b;
+		st = rpcrt_binding_new(ep->protseq, NULL, addr, ep->name, NULL, &b);
+		if (st == RPC_S_OK)
+			v->BindingH[i] = b;
+	}
+	srv_leave();
+	if (st != RPC_S_OK) {
+		if (v)
+			RpcBindingVectorFree(&v);
+		return st;
+	}
+	*BindingVector = v;
+	return RPC_S_OK;
+}
+
+/* ==== Registration =========================================================================== */
+
+/* RpcServerRegisterIf2 and the two below it. Statuses:
+ * - the tables' own check (rpcrt_ndr_check_interface): RPC_S_UNKNOWN_IF for what is not an
+ *   interface table, RPC_X_WRONG_STUB_VERSION for another stub ABI (DESIGN.md section 3);
+ * - a non-nil MgrTypeUuid: RPC_S_CANNOT_SUPPORT, as there is no RpcObjectSetType to map
+ *   objects to types yet, so such a manager could never be reached;
+ * - no EPV (MgrEpv NULL and no default vector in the tables, as MIDL's /no_default_epv makes):
+ *   Microsoft documents no status; the DCE reference runtime answers rpc_s_no_mepv "no manager
+ *   EPV available" (rpc__server_register_if_int), which Windows does not have, so the closest
+ *   of its codes, RPC_S_UNKNOWN_MGR_TYPE;
+ * - the same interface version registered twice with the nil type: RPC_S_TYPE_ALREADY_REGISTERED,
+ *   the DCE reference runtime's answer (Microsoft Learn lists the code, "The type UUID has
+ *   already been registered", without saying when);
+ * - [async] procedures: RPC_S_CANNOT_SUPPORT until the asynchronous server exists;
+ * - what rpcrt_ffi_prepare refuses (a manager signature libffi cannot call).
+ * MaxRpcSize bounds every request of the interface on every transport (security-tests decision
+ * 1.7-4; Windows exempts ncalrpc); (UINT)-1 removes the limit, as Microsoft Learn says.
+ * RpcServerRegisterIf and RpcServerRegisterIfEx apply 4 MiB, the limit of [MS-RPCE] 3.3.3.5.4
+ * that Samba applies too (T24).
+ * MaxCalls only matters to auto-listen interfaces on Windows ("best effort"); here all calls
+ * share the pool that RpcServerListen's MaxCalls bounds. */
+RPC_STATUS RPC_ENTRY
+RpcServerRegisterIf2(RPC_IF_HANDLE IfSpec, UUID *MgrTypeUuid, RPC_MGR_EPV *MgrEpv, UINT Flags,
+		     UINT MaxCalls, UINT MaxRpcSize, RPC_IF_CALLBACK_FN *IfCallbackFn)
+{
+	const ridl_interface *itf = IfSpec;
+	(void)MaxCalls;
+
+	RPC_STATUS st = rpcrt_ndr_check_interface(itf);
+	if (st != RPC_S_OK)
+		return st;
+	if (MgrTypeUuid && !uuid_is_nil(MgrTypeUuid))
+		return RPC_S_CANNOT_SUPPORT;
+	void (*const *epv)(void) = MgrEpv ? (void (*const *)(void))MgrEpv : itf->manager_epv;
+	if (!epv)
+		return RPC_S_UNKNOWN_MGR_TYPE;
+	for (uint32_t i = 0; i < itf->nprocs; i++)
+		if (itf->procs[i]->flags & RIDL_PROC_ASYNC)
+			return RPC_S_CANNOT_SUPPORT;
+
+	struct reg *r = calloc(1, sizeof(*r));
+	if (!r)
+		return RPC_S_OUT_OF_MEMORY;
+	r->itf = itf;
+	r->epv = epv;
+	r->flags = Flags;
+	r->max_rpc_size = MaxRpcSize;
+	r->callback = IfCallbackFn;
+	r->ffi = calloc(itf->nprocs ? itf->nprocs : 1, sizeof(*r->ffi));
+	if (!r->ffi) {
+		free(r);
+		return RPC_S_OUT_OF_MEMORY;
+	}
+	for (uint32_t i = 0; i < itf->nprocs && st == RPC_S_OK; i++)
+		st = rpcrt_ffi_prepare(itf->procs[i], &r->ffi[i]);
+	if (st != RPC_S_OK) {
+		reg_free(r);
+		return st;
+	}
+
+	srv_enter();
+	for (struct reg *o = srv.regs; o; o = o->next) {
+		if (uuid_eq(&o->itf->uuid, &itf->uuid) && o->itf->ver_major == itf->ver_major &&
+		    o->itf->ver_minor == itf->ver_minor) {
+			srv_leave();
+			reg_free(r);
+			return RPC_S_TYPE_ALREADY_REGISTERED;
+		}
+	}
+	r->next = srv.regs;
+	srv.regs = r;
+	if (Flags & RPC_IF_AUTOLISTEN)
+		srv.n_autolisten++;
+	srv_leave();
+	return RPC_S_OK;
+}
+
+RPC_STATUS RPC_ENTRY
+RpcServerRegisterIfEx(RPC_IF_HANDLE IfSpec, UUID *MgrTypeUuid, RPC_MGR_EPV *MgrEpv, UINT Flags,
+		      UINT MaxCalls, RPC_IF_CALLBACK_FN *IfCallback)
+{
+	return RpcServerRegisterIf2(IfSpec, MgrTypeUuid, MgrEpv, Flags, MaxCalls,
+				    RPCRT_PDU_DEFAULT_MAX_RPC_SIZE, IfCallback);
+}
+
+RPC_STATUS RPC_ENTRY
+RpcServerRegisterIf(RPC_IF_HANDLE IfSpec, UUID *MgrTypeUuid, RPC_MGR_EPV *MgrEpv)
+{
+	return RpcServerRegisterIf2(IfSpec, MgrTypeUuid, MgrEpv, 0, RPC_C_LISTEN_MAX_CALLS_DEFAULT,
+				    RPCRT_PDU_DEFAULT_MAX_RPC_SIZE, NULL);
+}
+
+/* Microsoft Learn (RpcServerUnregisterIf): IfSpec NULL means every interface; MgrTypeUuid
+ * NULL every type, nil the default EPV; RPC_S_UNKNOWN_IF for an interface not registered,
+ * RPC_S_UNKNOWN_MGR_TYPE for a type not registered (every non-nil type here), which is also
+ * the DCE reference runtime's answer when IfSpec is NULL and nothing matches. New calls are
+ * refused at once; with WaitForCallsToComplete the function returns after the calls in
+ * progress have ended (so it must not be called from one of them). */
+RPC_STATUS RPC_ENTRY
+RpcServerUnregisterIf(RPC_IF_HANDLE IfSpec, UUID *MgrTypeUuid, UINT WaitForCallsToComplete)
+{
+	const ridl_interface *itf = IfSpec;
+
+	if (itf && rpcrt_ndr_check_interface(itf) != RPC_S_OK)
+		return RPC_S_UNKNOWN_IF;
+	if (MgrTypeUuid && !uuid_is_nil(MgrTypeUuid))
+		return RPC_S_UNKNOWN_MGR_TYPE;
+	struct reg *gone = NULL, *waited = NULL;
+	bool found = false;
+
+	srv_enter();
+	for (struct reg **pp = &srv.regs; *pp;) {
+		struct reg *r = *pp;
+		if (itf &&
+		    !(uuid_eq(&r->itf->uuid, &itf->uuid) && r->itf->ver_major == itf->ver_major &&
+		      r->itf->ver_minor == itf->ver_minor)) {
+			pp = &r->next;
+			continue;
+		}
+		found = true;
+		*pp = r->next;
+		r->removed = true;
+		if (r->flags & RPC_IF_AUTOLISTEN)
+			srv.n_autolisten--;
+		if (r->calls == 0) {
+			r->next = gone;
+			gone = r;
+		} else if (WaitForCallsToComplete) {
+			r->waiters++;
+			r->next = waited;
+			waited = r;
+		}
+		/* Otherwise the last call frees it (reg_release). */
+	}
+	for (struct reg *r = waited; r; r = r->next)
+		while (r->calls)
+			pthread_cond_wait(&srv.state, &srv.lock);
+	srv_leave();
+	for (struct reg *r = gone, *n; r; r = n) {
+		n = r->next;
+		reg_free(r);
+	}
+	for (struct reg *r = waited, *n; r; r = n) {
+		n = r->next;
+		reg_free(r);
+	}
+	if (!found)
+		return itf ? RPC_S_UNKNOWN_IF : RPC_S_UNKNOWN_MGR_TYPE;
+	return RPC_S_OK;
+}
+
+/* ==== Listening ============================================================================== */
+
+/* Waits until listening has stopped and every call has ended. Called with srv.lock. */
+static void
+wait_listen_locked(void)
+{
+	srv.waiting = true;
+	while (srv.listening || srv.active > 0)
+		pthread_cond_wait(&srv.state, &srv.lock);
+	srv.waiting = false;
+	srv.wait_pending = false;
+	pthread_cond_broadcast(&srv.state); /* rpcrt_server_reset() waits for this */
+}
+
+/* Microsoft Learn (RpcServerListen): RPC_S_ALREADY_LISTENING, RPC_S_NO_PROTSEQS_REGISTERED,
+ * RPC_S_MAX_CALLS_TOO_SMALL ("The MaxCalls value should not be zero and should be greater
+ * than MinimumCallThreads"; equal is accepted, as servers commonly pass 1 and 1); "Values
+ * greater than 0x7FFFFFFF are set to 0x7FFFFFFF without notice". MinimumCallThreads workers
+ * start now and are kept; more start as calls need them, never more than MaxCalls, so at most
+ * MaxCalls managers run at once and further calls wait in the queue (T39). With DontWait 0 it
+ * returns after RpcMgmtStopServerListening and the completion of the calls in progress. */
+RPC_STATUS RPC_ENTRY
+RpcServerListen(UINT MinimumCallThreads, UINT MaxCalls, UINT DontWait)
+{
+	if (MaxCalls > 0x7FFFFFFFu)
+		MaxCalls = 0x7FFFFFFFu;
+	srv_enter();
+	if (srv.listening) {
+		srv_leave();
+		return RPC_S_ALREADY_LISTENING;
+	}
+	if (!srv.eps) {
+		srv_leave();
+		return RPC_S_NO_PROTSEQS_REGISTERED;
+	}
+	if (MaxCalls == 0 || MaxCalls < MinimumCallThreads) {
+		srv_leave();
+		return RPC_S_MAX_CALLS_TOO_SMALL;
+	}
+	srv.max_calls = MaxCalls;
+	srv.min_threads = MinimumCallThreads;
+	while (srv.nworkers < srv.min_threads)
+		if (!spawn_worker_locked())
+			break;
+	if (srv.min_threads && srv.nworkers == 0) {
+		srv_leave();
+		return RPC_S_OUT_OF_RESOURCES;
+	}
+	srv.listening = true;
+	if (DontWait) {
+		srv.wait_pending = true;
+		srv_leave();
+		return RPC_S_OK;
+	}
+	wait_listen_locked();
+	srv_leave();
+	return RPC_S_OK;
+}
+
+/* Remote management (a non-NULL binding) is not implemented: RPC_S_INVALID_BINDING for what
+ * is not a binding, RPC_S_CANNOT_SUPPORT for one. */
+static RPC_STATUS
+local_only(RPC_BINDING_HANDLE Binding)
+{
+	rpcrt_binding *b;
+	if (rpcrt_binding_from_handle(Binding, &b) != RPC_S_OK)
+		return RPC_S_INVALID_BINDING;
+	return RPC_S_CANNOT_SUPPORT;
+}
+
+/* Microsoft Learn (RpcMgmtStopServerListening): new calls are refused for every interface
+ * (those that arrive get nca_s_server_too_busy; new connections are closed), calls in progress
+ * complete, then RpcServerListen returns. "The server must be listening for this function to
+ * succeed": RPC_S_NOT_LISTENING otherwise. May be called from a manager routine. */
+RPC_STATUS RPC_ENTRY
+RpcMgmtStopServerListening(RPC_BINDING_HANDLE Binding)
+{
+	if (Binding)
+		return local_only(Binding);
+	srv_enter();
+	if (!srv.listening) {
+		srv_leave();
+		return RPC_S_NOT_LISTENING;
+	}
+	srv.listening = false;
+	pthread_cond_broadcast(&srv.state);
+	srv_leave();
+	return RPC_S_OK;
+}
+
+/* Microsoft Learn (RpcMgmtWaitServerListen): RPC_S_ALREADY_LISTENING when another thread
+ * waits already, RPC_S_NOT_LISTENING without an RpcServerListen(DontWait != 0) to wait for. */
+RPC_STATUS RPC_ENTRY
+RpcMgmtWaitServerListen(void)
+{
+	srv_enter();
+	if (srv.waiting) {
+		srv_leave();
+		return RPC_S_ALREADY_LISTENING;
+	}
+	if (!srv.wait_pending) {
+		srv_leave();
+		return RPC_S_NOT_LISTENING;
+	}
+	wait_listen_locked();
+	srv_leave();
+	return RPC_S_OK;
+}
+
+/* Microsoft Learn (RpcMgmtIsServerListening): RPC_S_OK after RpcServerListen, else
+ * RPC_S_NOT_LISTENING, which it also answers for auto-listen interfaces. */
+RPC_STATUS RPC_ENTRY
+RpcMgmtIsServerListening(RPC_BINDING_HANDLE Binding)
+{
+	if (Binding)
+		return local_only(Binding);
+	srv_enter();
+	bool on = srv.listening;
+	srv_leave();
+	return on ? RPC_S_OK : RPC_S_NOT_LISTENING;
+}
+
+/* ==== Limits and reset ======================================================================= */
+
+RPC_STATUS
+rpcrt_server_set_limits(const rpcrt_server_limits *lim)
+{
+	if (lim && (!lim->max_conns || !lim->max_conn_calls || !lim->max_queued || !lim->out_max))
+		return RPC_S_INVALID_ARG;
+	srv_enter();
+	srv.lim = lim ? *lim : rpcrt_server_default_limits;
+	srv_leave();
+	return RPC_S_OK;
+}
+
+void
+rpcrt_server_reset(void)
+{
+	srv_enter();
+	srv.resetting = true;
+	srv.listening = false;
+	srv.n_autolisten = 0;
+	pthread_cond_broadcast(&srv.state);
+	/* Calls in progress end first: they use the connections and the loop. Requests that
+	 * arrive meanwhile are refused with nca_s_server_too_busy (resetting), and no new
+	 * connection is kept (not listening, no auto-listen interface). */
+	while (srv.active > 0)
+		pthread_cond_wait(&srv.state, &srv.lock);
+	srv.workers_exit = true;
+	pthread_cond_broadcast(&srv.work);
+	while (srv.nworkers > 0)
+		pthread_cond_wait(&srv.state, &srv.lock);
+	srv.workers_exit = false;
+	/* Threads still in RpcServerListen or RpcMgmtWaitServerListen have been woken. */
+	while (srv.waiting)
+		pthread_cond_wait(&srv.state, &srv.lock);
+	rpcrt_loop *loop = srv.loop;
+	srv_leave();
+
+	/* No callback runs after this, so the loop's objects can be released from here. */
+	if (loop)
+		rpcrt_loop_stop(loop);
+	for (;;) {
+		srv_enter();
+		struct conn *c = srv.conns;
+		srv_leave();
+		if (!c)
+			break;
+		conn_close(c);
+	}
+
+	srv_enter();
+	struct endpoint *eps = srv.eps;
+	struct reg *regs = srv.regs;
+	srv.eps = NULL;
+	srv.regs = NULL;
+	srv.loop = NULL;
+	srv.wait_pending = false;
+	srv.max_calls = RPC_C_LISTEN_MAX_CALLS_DEFAULT;
+	srv.min_threads = 0;
+	srv.lim = rpcrt_server_default_limits;
+	srv.resetting = false;
+	srv_leave();
+	for (struct endpoint *ep = eps, *n; ep; ep = n) {
+		n = ep->next;
+		endpoint_free(ep);
+	}
+	for (struct reg *r = regs, *n; r; r = n) {
+		n = r->next;
+		reg_free(r);
+	}
+	rpcrt_loop_free(loop);
+}
