@@ -331,14 +331,30 @@ blit_conds(struct temitter *e, const struct rl_type *t, struct rc_vec *conds, un
 		blit_conds(e, t->members[i].type, conds, depth + 1);
 }
 
+/* One bit of a flags word and its name in rpcstub.h. */
+struct flag_name {
+	uint32_t bit;
+	const char *name;
+};
+
+/* The flags set in f as a C expression ("A | B"), or "0". */
+static const char *
+flags_expr(struct temitter *e, uint32_t f, const struct flag_name *names, size_t n)
+{
+	struct rc_strbuf sb = { 0 };
+	for (size_t i = 0; i < n; i++)
+		if (f & names[i].bit)
+			rc_sb_printf(&sb, "%s%s", sb.len ? " | " : "", names[i].name);
+	const char *s = rc_arena_strdup(&e->ctx->arena, sb.len ? rc_sb_str(&sb) : "0");
+	rc_sb_free(&sb);
+	return s;
+}
+
 static void
 emit_flags(struct temitter *e, const struct rl_type *t)
 {
 	struct rc_out *o = e->o;
-	static const struct {
-		uint32_t bit;
-		const char *name;
-	} names[] = {
+	static const struct flag_name names[] = {
 		{ RIDL_TF_HAS_POINTERS, "RIDL_TF_HAS_POINTERS" },
 		{ RIDL_TF_CONFORMANT, "RIDL_TF_CONFORMANT" },
 		{ RIDL_TF_VARYING, "RIDL_TF_VARYING" },
@@ -349,34 +365,28 @@ emit_flags(struct temitter *e, const struct rl_type *t)
 		{ RIDL_TF_LAST_IS, "RIDL_TF_LAST_IS" },
 		{ RIDL_TF_COMPLEX, "RIDL_TF_COMPLEX" },
 	};
-	const char *sep = "";
-	for (size_t i = 0; i < RC_ARRAY_SIZE(names); i++) {
-		if (t->flags & names[i].bit) {
-			rc_out_printf(o, "%s%s", sep, names[i].name);
-			sep = " | ";
-		}
+	const char *named = flags_expr(e, t->flags, names, RC_ARRAY_SIZE(names));
+	if (!t->blittable) {
+		rc_out_puts(o, named);
+		return;
 	}
-	if (t->blittable) {
-		struct rc_vec conds = { 0 };
-		blit_conds(e, t, &conds, 0);
-		rc_out_puts(o, sep);
-		if (!conds.n) {
-			rc_out_puts(o, "RIDL_TF_BLITTABLE");
-		} else {
-			/* The C compiler keeps the flag only if the C layout has no padding either. */
-			rc_out_printf(o, "(%s", (const char *)conds.items[0]);
-			for (size_t i = 1; i < conds.n; i++) {
-				rc_out_puts(o, " &&");
-				rc_out_nl(o);
-				rc_out_printf(o, " %s", (const char *)conds.items[i]);
-			}
-			rc_out_puts(o, " ? RIDL_TF_BLITTABLE : 0)");
+	if (strcmp(named, "0") != 0)
+		rc_out_printf(o, "%s | ", named);
+	struct rc_vec conds = { 0 };
+	blit_conds(e, t, &conds, 0);
+	if (!conds.n) {
+		rc_out_puts(o, "RIDL_TF_BLITTABLE");
+	} else {
+		/* The C compiler keeps the flag only if the C layout has no padding either. */
+		rc_out_printf(o, "(%s", (const char *)conds.items[0]);
+		for (size_t i = 1; i < conds.n; i++) {
+			rc_out_puts(o, " &&");
+			rc_out_nl(o);
+			rc_out_printf(o, " %s", (const char *)conds.items[i]);
 		}
-		rc_vec_free(&conds);
-		sep = " | ";
+		rc_out_puts(o, " ? RIDL_TF_BLITTABLE : 0)");
 	}
-	if (!*sep)
-		rc_out_puts(o, "0");
+	rc_vec_free(&conds);
 }
 
 static void
@@ -457,33 +467,20 @@ emit_type(struct temitter *e, struct rl_type *t)
 static const char *
 param_flags(struct temitter *e, uint32_t f)
 {
-	struct rc_strbuf sb = { 0 };
-	static const struct {
-		uint32_t bit;
-		const char *name;
-	} names[] = {
+	static const struct flag_name names[] = {
 		{ RIDL_PF_IN, "RIDL_PF_IN" },
 		{ RIDL_PF_OUT, "RIDL_PF_OUT" },
 		{ RIDL_PF_BINDING, "RIDL_PF_BINDING" },
 		{ RIDL_PF_COMM_STATUS, "RIDL_PF_COMM_STATUS" },
 		{ RIDL_PF_FAULT_STATUS, "RIDL_PF_FAULT_STATUS" },
 	};
-	for (size_t i = 0; i < RC_ARRAY_SIZE(names); i++)
-		if (f & names[i].bit)
-			rc_sb_printf(&sb, "%s%s", sb.len ? " | " : "", names[i].name);
-	const char *s = rc_arena_strdup(&e->ctx->arena, sb.len ? rc_sb_str(&sb) : "0");
-	rc_sb_free(&sb);
-	return s;
+	return flags_expr(e, f, names, RC_ARRAY_SIZE(names));
 }
 
 static const char *
 proc_flags(struct temitter *e, uint32_t f)
 {
-	struct rc_strbuf sb = { 0 };
-	static const struct {
-		uint32_t bit;
-		const char *name;
-	} names[] = {
+	static const struct flag_name names[] = {
 		{ RIDL_PROC_ASYNC, "RIDL_PROC_ASYNC" },
 		{ RIDL_PROC_IMPLICIT, "RIDL_PROC_IMPLICIT" },
 		{ RIDL_PROC_RET_COMM, "RIDL_PROC_RET_COMM" },
@@ -491,12 +488,7 @@ proc_flags(struct temitter *e, uint32_t f)
 		{ RIDL_PROC_MAYBE, "RIDL_PROC_MAYBE" },
 		{ RIDL_PROC_IDEMPOTENT, "RIDL_PROC_IDEMPOTENT" },
 	};
-	for (size_t i = 0; i < RC_ARRAY_SIZE(names); i++)
-		if (f & names[i].bit)
-			rc_sb_printf(&sb, "%s%s", sb.len ? " | " : "", names[i].name);
-	const char *s = rc_arena_strdup(&e->ctx->arena, sb.len ? rc_sb_str(&sb) : "0");
-	rc_sb_free(&sb);
-	return s;
+	return flags_expr(e, f, names, RC_ARRAY_SIZE(names));
 }
 
 /* ---------------- stub functions ---------------- */
