@@ -113,6 +113,30 @@ ndr_int_wire_size(uint8_t kind)
 	}
 }
 
+/* Loads size (1, 2, 4 or 8) bytes at p as an unsigned host-order value, and stores the low size
+ * bytes of v at p. Constant sizes in a switch, so each copy is one load or store, not a call. */
+static inline uint64_t
+ndr_load_sized(const void *p, unsigned size)
+{
+	switch (size) {
+	case 1: { uint8_t x; memcpy(&x, p, 1); return x; }
+	case 2: { uint16_t x; memcpy(&x, p, 2); return x; }
+	case 4: { uint32_t x; memcpy(&x, p, 4); return x; }
+	default: { uint64_t x; memcpy(&x, p, 8); return x; }
+	}
+}
+
+static inline void
+ndr_store_sized(void *p, uint64_t v, unsigned size)
+{
+	switch (size) {
+	case 1: { uint8_t x = (uint8_t)v; memcpy(p, &x, 1); break; }
+	case 2: { uint16_t x = (uint16_t)v; memcpy(p, &x, 2); break; }
+	case 4: { uint32_t x = (uint32_t)v; memcpy(p, &x, 4); break; }
+	default: memcpy(p, &v, 8); break;
+	}
+}
+
 /* Scalars whose memory and wire forms have the same size (all but enums): moved as raw
  * little-endian bytes. */
 static inline bool

@@ -101,6 +101,18 @@ pad(struct mctx *c, unsigned align)
 	return RPC_S_OK;
 }
 
+/* Stores size bytes of v (little-endian) at w. */
+static inline void
+store_le(uint8_t *w, uint64_t v, unsigned size)
+{
+#if NDR_HOST_LE
+	ndr_store_sized(w, v, size);
+#else
+	for (unsigned i = 0; i < size; i++)
+		w[i] = (uint8_t)(v >> (8 * i));
+#endif
+}
+
 /* An integer of size bytes (1, 2, 4, 8), aligned to its size, little-endian. */
 static inline RPC_STATUS
 put_uint(struct mctx *c, uint64_t v, unsigned size)
@@ -117,18 +129,7 @@ put_uint(struct mctx *c, uint64_t v, unsigned size)
 	memset(p, 0, 8);
 	p += padn;
 	c->w = p + size;
-#if NDR_HOST_LE
-	/* Constant sizes, so that each copy is one store, not a call. */
-	switch (size) {
-	case 1: *p = (uint8_t)v; break;
-	case 2: { uint16_t x = (uint16_t)v; memcpy(p, &x, 2); break; }
-	case 4: { uint32_t x = (uint32_t)v; memcpy(p, &x, 4); break; }
-	default: memcpy(p, &v, 8); break;
-	}
-#else
-	for (unsigned i = 0; i < size; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-#endif
+	store_le(p, v, size);
 	return RPC_S_OK;
 }
 
@@ -142,14 +143,7 @@ put_u32(struct mctx *c, uint32_t v)
 static inline RPC_STATUS
 put_plain(struct mctx *c, const void *mem, unsigned size)
 {
-	uint64_t v;
-	switch (size) {
-	case 1: { uint8_t x; memcpy(&x, mem, 1); v = x; break; }
-	case 2: { uint16_t x; memcpy(&x, mem, 2); v = x; break; }
-	case 4: { uint32_t x; memcpy(&x, mem, 4); v = x; break; }
-	default: memcpy(&v, mem, 8); break;
-	}
-	return put_uint(c, v, size);
+	return put_uint(c, ndr_load_sized(mem, size), size);
 }
 
 static RPC_STATUS m_flat(struct mctx *c, const ridl_type *t, const void *mem, const void *base);
@@ -313,40 +307,12 @@ m_array(struct mctx *c, const ridl_type *t, const void *mem, const void *base)
 	return m_elements(c, e, (const uint8_t *)mem + (size_t)first * e->mem_size, len, base);
 }
 
-/* Stores size bytes of v (little-endian) at w. */
-static inline void
-store_le(uint8_t *w, uint64_t v, unsigned size)
-{
-#if NDR_HOST_LE
-	switch (size) {
-	case 1: *w = (uint8_t)v; break;
-	case 2: { uint16_t x = (uint16_t)v; memcpy(w, &x, 2); break; }
-	case 4: { uint32_t x = (uint32_t)v; memcpy(w, &x, 4); break; }
-	default: memcpy(w, &v, 8); break;
-	}
-#else
-	for (unsigned i = 0; i < size; i++)
-		w[i] = (uint8_t)(v >> (8 * i));
-#endif
-}
-
 /* Zero padding up to align from w (room is guaranteed by the caller); returns the new w. */
 static inline uint8_t *
 pad_at(const struct mctx *c, uint8_t *w, unsigned align)
 {
 	memset(w, 0, 8);
 	return w + ((size_t)(c->p0 - w) & (align - 1));
-}
-
-static inline uint64_t
-load_plain(const uint8_t *mem, unsigned size)
-{
-	switch (size) {
-	case 1: return *mem;
-	case 2: { uint16_t x; memcpy(&x, mem, 2); return x; }
-	case 4: { uint32_t x; memcpy(&x, mem, 4); return x; }
-	default: { uint64_t x; memcpy(&x, mem, 8); return x; }
-	}
 }
 
 /* One struct by its plan: the buffer is checked once for the most it can take. */
@@ -371,7 +337,7 @@ run_plan(struct mctx *c, const struct ndr_plan *pl, const uint8_t *mem)
 				memset(w, 0, 8);
 				w += op->pad;
 			}
-			store_le(w, load_plain(m, op->size), op->size);
+			store_le(w, ndr_load_sized(m, op->size), op->size);
 			w += op->size;
 			break;
 		case NP_ENUM16:
@@ -444,7 +410,7 @@ run_plan(struct mctx *c, const struct ndr_plan *pl, const uint8_t *mem)
 				w += op->arm_pad;
 			}
 			if (arm->kind == NP_SCALAR) {
-				store_le(w, load_plain(m + u->u.un.arm_offset, arm->size), arm->size);
+				store_le(w, ndr_load_sized(m + u->u.un.arm_offset, arm->size), arm->size);
 				w += arm->size;
 			} else {
 				c->w = w;

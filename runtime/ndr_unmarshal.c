@@ -87,13 +87,7 @@ get_uint(struct uctx *c, unsigned size, uint64_t *v)
 	c->pos = at + size;
 	uint64_t x = 0;
 	if (NDR_HOST_LE && !c->swap) {
-		/* Constant sizes, so that each copy is one load, not a call. */
-		switch (size) {
-		case 1: x = *b; break;
-		case 2: { uint16_t y; memcpy(&y, b, 2); x = y; break; }
-		case 4: { uint32_t y; memcpy(&y, b, 4); x = y; break; }
-		default: memcpy(&x, b, 8); break;
-		}
+		x = ndr_load_sized(b, size);
 	} else {
 		for (unsigned i = 0; i < size; i++)
 			x |= (uint64_t)b[c->wire_le ? i : size - 1 - i] << (8 * i);
@@ -108,15 +102,9 @@ get_plain(struct uctx *c, void *mem, unsigned size)
 {
 	uint64_t v;
 	RPC_STATUS st = get_uint(c, size, &v);
-	if (st)
-		return st;
-	switch (size) {
-	case 1: { uint8_t x = (uint8_t)v; memcpy(mem, &x, 1); break; }
-	case 2: { uint16_t x = (uint16_t)v; memcpy(mem, &x, 2); break; }
-	case 4: { uint32_t x = (uint32_t)v; memcpy(mem, &x, 4); break; }
-	default: memcpy(mem, &v, 8); break;
-	}
-	return RPC_S_OK;
+	if (!st)
+		ndr_store_sized(mem, v, size);
+	return st;
 }
 
 static RPC_STATUS
@@ -335,28 +323,6 @@ sext(uint64_t v, uint8_t kind)
 	return wire_int(v, kind);
 }
 
-static inline uint64_t
-read_le(const uint8_t *p, unsigned size)
-{
-	switch (size) {
-	case 1: return *p;
-	case 2: { uint16_t x; memcpy(&x, p, 2); return x; }
-	case 4: { uint32_t x; memcpy(&x, p, 4); return x; }
-	default: { uint64_t x; memcpy(&x, p, 8); return x; }
-	}
-}
-
-static inline void
-write_mem(uint8_t *m, uint64_t v, unsigned size)
-{
-	switch (size) {
-	case 1: *m = (uint8_t)v; break;
-	case 2: { uint16_t x = (uint16_t)v; memcpy(m, &x, 2); break; }
-	case 4: { uint32_t x = (uint32_t)v; memcpy(m, &x, 4); break; }
-	default: memcpy(m, &v, 8); break;
-	}
-}
-
 /* One struct by its plan (little-endian data into a little-endian host, no [range]): every
  * read is still checked against what remains. */
 static RPC_STATUS
@@ -379,10 +345,10 @@ u_run_plan(struct uctx *c, const struct ndr_plan *pl, uint8_t *mem)
 			if (len - pos < pad + size)
 				return RPC_X_BAD_STUB_DATA;
 			pos += pad;
-			uint64_t v = read_le(p + pos, size);
+			uint64_t v = ndr_load_sized(p + pos, size);
 			pos += size;
 			if (op->kind == NP_SCALAR) {
-				write_mem(m, v, size);
+				ndr_store_sized(m, v, size);
 			} else {
 				if (op->kind == NP_ENUM16 && v > 0x7fff)
 					return RPC_X_BAD_STUB_DATA;
@@ -411,7 +377,7 @@ u_run_plan(struct uctx *c, const struct ndr_plan *pl, uint8_t *mem)
 			if (len - pos < pad + ds)
 				return RPC_X_BAD_STUB_DATA;
 			pos += pad;
-			int64_t disc = sext(read_le(p + pos, ds), dk);
+			int64_t disc = sext(ndr_load_sized(p + pos, ds), dk);
 			pos += ds;
 			if (dk == RIDL_K_ENUM16 && disc > 0x7fff)
 				return RPC_X_BAD_STUB_DATA;
@@ -460,7 +426,7 @@ u_run_plan(struct uctx *c, const struct ndr_plan *pl, uint8_t *mem)
 				if (len - pos < apad + arm->size)
 					return RPC_X_BAD_STUB_DATA;
 				pos += apad;
-				write_mem(am, read_le(p + pos, arm->size), arm->size);
+				ndr_store_sized(am, ndr_load_sized(p + pos, arm->size), arm->size);
 				pos += arm->size;
 			} else {
 				c->pos = pos;
