@@ -188,6 +188,23 @@ struct ndr_plan {
 	struct ndr_pop ops[];
 };
 
+/* The arm of a union step for discriminant disc (the default arm when none matches), or
+ * NULL when there is no such arm. */
+static inline const struct ndr_parm *
+ndr_plan_arm(const struct ndr_pop *op, int64_t disc)
+{
+	if (op->has_dense) {
+		uint64_t d = (uint64_t)disc - (uint64_t)op->dense_lo;
+		if (d < 16 && op->dense[d] >= 0)
+			return &op->arms[op->dense[d]];
+	} else {
+		for (uint32_t k = 0; k < op->narms; k++)
+			if (op->arms[k].value == disc)
+				return &op->arms[k];
+	}
+	return op->has_default ? &op->arms[op->narms] : NULL;
+}
+
 /* The plan of a struct type, or NULL when it has none (or it is being built elsewhere). */
 const struct ndr_plan *ndr_plan_get(const ridl_type *t);
 

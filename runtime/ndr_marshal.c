@@ -369,21 +369,7 @@ run_plan(struct mctx *c, const struct ndr_plan *pl, const uint8_t *mem)
 			} else {
 				disc = ndr_load_int(mem + u->u.un.is[0].arg, u->u.un.is[0].load);
 			}
-			const struct ndr_parm *arm = NULL;
-			if (op->has_dense) {
-				uint64_t d = (uint64_t)disc - (uint64_t)op->dense_lo;
-				if (d < 16 && op->dense[d] >= 0)
-					arm = &op->arms[op->dense[d]];
-			} else {
-				for (uint32_t k = 0; k < op->narms; k++) {
-					if (op->arms[k].value == disc) {
-						arm = &op->arms[k];
-						break;
-					}
-				}
-			}
-			if (!arm && op->has_default)
-				arm = &op->arms[op->narms];
+			const struct ndr_parm *arm = ndr_plan_arm(op, disc);
 			if (!arm) {
 				c->w = w;
 				return RPC_S_INVALID_TAG;

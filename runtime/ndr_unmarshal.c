@@ -381,21 +381,7 @@ u_run_plan(struct uctx *c, const struct ndr_plan *pl, uint8_t *mem)
 			pos += ds;
 			if (dk == RIDL_K_ENUM16 && disc > 0x7fff)
 				return RPC_X_BAD_STUB_DATA;
-			const struct ndr_parm *arm = NULL;
-			if (op->has_dense) {
-				uint64_t d = (uint64_t)disc - (uint64_t)op->dense_lo;
-				if (d < 16 && op->dense[d] >= 0)
-					arm = &op->arms[op->dense[d]];
-			} else {
-				for (uint32_t k = 0; k < op->narms; k++) {
-					if (op->arms[k].value == disc) {
-						arm = &op->arms[k];
-						break;
-					}
-				}
-			}
-			if (!arm && op->has_default)
-				arm = &op->arms[op->narms];
+			const struct ndr_parm *arm = ndr_plan_arm(op, disc);
 			if (!arm)
 				return RPC_S_INVALID_TAG;
 			if (u->flags & RIDL_TF_ENCAPSULATED) {
