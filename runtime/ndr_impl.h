@@ -190,7 +190,7 @@ struct ndr_plan {
 
 /* The arm of a union step for discriminant disc (the default arm when none matches), or
  * NULL when there is no such arm. */
-static inline const struct ndr_parm *
+static inline __attribute__((always_inline)) const struct ndr_parm *
 ndr_plan_arm(const struct ndr_pop *op, int64_t disc)
 {
 	if (op->has_dense) {
