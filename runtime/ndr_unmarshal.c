@@ -316,13 +316,6 @@ u_array_elems(struct uctx *c, const ridl_type *t, uint8_t *mem, const struct cou
 
 /* ---- structs and unions ---- */
 
-/* Sign-extends the low size bytes of v when kind is signed. */
-static inline int64_t
-sext(uint64_t v, uint8_t kind)
-{
-	return wire_int(v, kind);
-}
-
 /* One struct by its plan (little-endian data into a little-endian host, no [range]): every
  * read is still checked against what remains. */
 static RPC_STATUS
@@ -377,7 +370,7 @@ u_run_plan(struct uctx *c, const struct ndr_plan *pl, uint8_t *mem)
 			if (len - pos < pad + ds)
 				return RPC_X_BAD_STUB_DATA;
 			pos += pad;
-			int64_t disc = sext(ndr_load_sized(p + pos, ds), dk);
+			int64_t disc = wire_int(ndr_load_sized(p + pos, ds), dk);
 			pos += ds;
 			if (dk == RIDL_K_ENUM16 && disc > 0x7fff)
 				return RPC_X_BAD_STUB_DATA;
