@@ -13,7 +13,6 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "binding.h"
@@ -110,39 +109,20 @@ get_cconn(rpcrt_binding *b, struct rpcrt_cconn **ret)
 
 /* ---- time and I/O ---- */
 
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-/* Milliseconds left before deadline (UINT64_MAX: none) as a transport timeout. */
+/* Milliseconds left before deadline as a transport timeout (INFINITE: none). */
 static uint32_t
 left_ms(uint64_t deadline)
 {
-	if (deadline == UINT64_MAX)
-		return INFINITE;
-	uint64_t now = now_ms();
-	return now >= deadline ? 0 : (uint32_t)(deadline - now < INFINITE ? deadline - now : INFINITE - 1);
+	int ms = rpcrt_ms_left(deadline);
+	return ms < 0 ? INFINITE : (uint32_t)ms;
 }
 
 /* Waits until fd is ready for events; RPC_S_CALL_CANCELLED when the call's time is up. */
 static RPC_STATUS
 wait_fd(int fd, short events, uint64_t deadline)
 {
-	for (;;) {
-		uint32_t left = left_ms(deadline);
-		if (left == 0)
-			return RPC_S_CALL_CANCELLED;
-		struct pollfd p = {.fd = fd, .events = events};
-		int n = poll(&p, 1, left == INFINITE ? -1 : (int)(left > 0x7fffffff ? 0x7fffffff : left));
-		if (n > 0)
-			return RPC_S_OK;
-		if (n < 0 && errno != EINTR)
-			return RPC_S_CALL_FAILED;
-	}
+	RPC_STATUS st = rpcrt_sock_wait(fd, events, deadline);
+	return st == RPC_S_TIMEOUT ? RPC_S_CALL_CANCELLED : st;
 }
 
 static RPC_STATUS
@@ -405,7 +385,7 @@ ridl_client_call(const ridl_interface *itf, uint32_t opnum, void **args, void *r
 	}
 	rpcrt_binding_ref(b);
 	uint32_t timeout = rpcrt_binding_call_timeout(b);
-	uint64_t deadline = timeout == 0 || timeout == INFINITE ? UINT64_MAX : now_ms() + timeout;
+	uint64_t deadline = rpcrt_deadline_after(timeout == 0 ? INFINITE : timeout);
 	rpcrt_buf stub = {0};
 	rpcrt_pdu_call call = {0};
 	uint16_t ctx_id = 0;

@@ -32,8 +32,8 @@
 /* Longest host name or address text we pass to getaddrinfo (NI_MAXHOST). */
 #define HOST_MAX 1025
 
-static uint64_t
-now_ms(void)
+uint64_t
+rpcrt_now_ms(void)
 {
 	struct timespec ts;
 
@@ -41,23 +41,21 @@ now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-/* Milliseconds left before deadline for poll(): -1 for no deadline (UINT64_MAX), 0 once it
- * has passed. */
-static int
-ms_left(uint64_t deadline)
+int
+rpcrt_ms_left(uint64_t deadline)
 {
 	if (deadline == UINT64_MAX)
 		return -1;
-	uint64_t now = now_ms();
+	uint64_t now = rpcrt_now_ms();
 	if (now >= deadline)
 		return 0;
 	return deadline - now > INT_MAX ? INT_MAX : (int)(deadline - now);
 }
 
-static uint64_t
-deadline_after(uint32_t timeout_ms)
+uint64_t
+rpcrt_deadline_after(uint32_t timeout_ms)
 {
-	return timeout_ms == INFINITE ? UINT64_MAX : now_ms() + timeout_ms;
+	return timeout_ms == INFINITE ? UINT64_MAX : rpcrt_now_ms() + timeout_ms;
 }
 
 static bool
@@ -299,6 +297,20 @@ connect_status(int err)
 	return RPC_S_SERVER_UNAVAILABLE;
 }
 
+RPC_STATUS
+rpcrt_sock_wait(int fd, short events, uint64_t deadline)
+{
+	struct pollfd pfd = { .fd = fd, .events = events };
+	int r;
+
+	do {
+		r = poll(&pfd, 1, rpcrt_ms_left(deadline));
+	} while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return RPC_S_CALL_FAILED;
+	return r == 0 ? RPC_S_TIMEOUT : RPC_S_OK;
+}
+
 /* Waits until the nonblocking connect on fd completes or the deadline passes. */
 static RPC_STATUS
 wait_connected(int fd, uint64_t deadline)
@@ -307,7 +319,7 @@ wait_connected(int fd, uint64_t deadline)
 	int r;
 
 	do {
-		r = poll(&pfd, 1, ms_left(deadline));
+		r = poll(&pfd, 1, rpcrt_ms_left(deadline));
 	} while (r < 0 && errno == EINTR);
 	if (r < 0)
 		return connect_status(errno);
@@ -334,7 +346,7 @@ rpcrt_tcp_connect(const char *host, const char *port, uint32_t timeout_ms, int *
 	st = host_text(host, text);
 	if (st != RPC_S_OK)
 		return st;
-	uint64_t deadline = deadline_after(timeout_ms);
+	uint64_t deadline = rpcrt_deadline_after(timeout_ms);
 
 	/* No AI_ADDRCONFIG: it hides ::1 and 127.0.0.1 on a host whose only interface is the
 	 * loopback one. An empty host gives the loopback addresses. */
@@ -530,7 +542,7 @@ rpcrt_unix_connect(const char *endpoint, uint32_t timeout_ms, int *ret_fd)
 	RPC_STATUS st = unix_addr(endpoint, &sun);
 	if (st != RPC_S_OK)
 		return st;
-	uint64_t deadline = deadline_after(timeout_ms);
+	uint64_t deadline = rpcrt_deadline_after(timeout_ms);
 
 	/* A nonblocking AF_UNIX connect does not wait for room in a full backlog: it fails
 	 * with EAGAIN at once, and there is nothing to poll for. A blocking connect does wait,
@@ -541,7 +553,7 @@ rpcrt_unix_connect(const char *endpoint, uint32_t timeout_ms, int *ret_fd)
 	if (fd < 0)
 		return unix_connect_status(errno);
 	for (;;) {
-		int left = ms_left(deadline);
+		int left = rpcrt_ms_left(deadline);
 		if (timeout_ms != 0) {
 			if (left == 0) {
 				st = RPC_S_TIMEOUT;

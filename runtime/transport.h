@@ -60,6 +60,19 @@ RPC_STATUS rpcrt_tcp_listen(const char *host, const char *port, int *fds, size_t
  * this file for the statuses. */
 RPC_STATUS rpcrt_tcp_connect(const char *host, const char *port, uint32_t timeout_ms, int *ret_fd);
 
+/* ---- Deadlines ---- */
+
+/* CLOCK_MONOTONIC in milliseconds. */
+uint64_t rpcrt_now_ms(void);
+/* The deadline timeout_ms from now; UINT64_MAX (none) for INFINITE. */
+uint64_t rpcrt_deadline_after(uint32_t timeout_ms);
+/* Milliseconds left before deadline, as poll() takes them: -1 for no deadline (UINT64_MAX),
+ * 0 once it has passed. */
+int rpcrt_ms_left(uint64_t deadline);
+/* Waits until fd has one of events (POLLIN, POLLOUT) or the deadline passes: RPC_S_OK,
+ * RPC_S_TIMEOUT, or RPC_S_CALL_FAILED when poll() fails. Interrupted waits are resumed. */
+RPC_STATUS rpcrt_sock_wait(int fd, short events, uint64_t deadline);
+
 /* ---- AF_UNIX (ncalrpc) ---- */
 
 /* Listens on the socket of ncalrpc endpoint `endpoint`, mode 0600. A socket file that is
