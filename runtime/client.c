@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "binding.h"
+#include "async.h"
 #include "client.h"
 #include "ndr.h"
 #include "pdu.h"
@@ -424,4 +425,36 @@ ridl_client_call_async(const ridl_interface *itf, uint32_t opnum, PRPC_ASYNC_STA
 	(void)pAsync;
 	(void)args;
 	RpcRaiseException(RPC_S_CANNOT_SUPPORT);
+}
+
+/* ---- asynchronous calls (placeholders until the call machinery lands) ---- */
+
+bool
+rpcrt_client_async_owns(const RPC_ASYNC_STATE *pAsync)
+{
+	(void)pAsync;
+	return false;
+}
+
+RPC_STATUS
+rpcrt_client_async_status(PRPC_ASYNC_STATE pAsync)
+{
+	(void)pAsync;
+	return RPC_S_INVALID_BINDING;
+}
+
+RPC_STATUS
+rpcrt_client_async_complete(PRPC_ASYNC_STATE pAsync, void *Reply)
+{
+	(void)pAsync;
+	(void)Reply;
+	return RPC_S_INVALID_ASYNC_HANDLE;
+}
+
+RPC_STATUS
+rpcrt_client_async_cancel(PRPC_ASYNC_STATE pAsync, bool abortive)
+{
+	(void)pAsync;
+	(void)abortive;
+	return RPC_S_INVALID_ASYNC_HANDLE;
 }

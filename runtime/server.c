@@ -43,6 +43,7 @@
 #include <unistd.h>
 
 #include "arena.h"
+#include "async.h"
 #include "binding.h"
 #include "ffi_call.h"
 #include "ioloop.h"
@@ -2055,4 +2056,29 @@ rpcrt_server_reset(void)
 		reg_free(r);
 	}
 	rpcrt_loop_free(loop);
+}
+
+/* ---- [async] manager routines (not yet: these placeholders own no state) ---- */
+
+bool
+rpcrt_server_async_owns(const RPC_ASYNC_STATE *pAsync)
+{
+	(void)pAsync;
+	return false;
+}
+
+RPC_STATUS
+rpcrt_server_async_complete(PRPC_ASYNC_STATE pAsync, void *Reply)
+{
+	(void)pAsync;
+	(void)Reply;
+	return RPC_S_INVALID_ASYNC_HANDLE;
+}
+
+RPC_STATUS
+rpcrt_server_async_abort(PRPC_ASYNC_STATE pAsync, uint32_t code)
+{
+	(void)pAsync;
+	(void)code;
+	return RPC_S_INVALID_ASYNC_HANDLE;
 }
