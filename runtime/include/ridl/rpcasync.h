@@ -189,65 +189,125 @@ RIDL_EXPORT RPC_STATUS RPC_ENTRY RpcServerUnsubscribeForNotification(RPC_BINDING
  * application owns every HANDLE it creates and releases it with CloseHandle(), after the last
  * call using it has completed. Each is backed by a file descriptor (RpcHandleGetFd()), so an
  * event loop (epoll, libuv, GLib) can wait on it instead of blocking.
+ *
+ * Every function is thread-safe. A HANDLE is checked against the live objects before use, so a
+ * HANDLE that was never created, has been closed, or names an object of another kind is refused
+ * (FALSE, WAIT_FAILED, NULL or -1) without being dereferenced. A closed HANDLE's value may be
+ * reused by a later object, as on Windows. Where Win32 sets the last error, these functions set
+ * errno:
+ *  - EBADF: the HANDLE is not a live object (NULL, INVALID_HANDLE_VALUE, closed, unknown);
+ *  - EINVAL: a live object of the wrong kind (an event given to a port function or the other way
+ *    round), or an argument the function does not accept;
+ *  - ETIMEDOUT: GetQueuedCompletionStatus() found no packet in time;
+ *  - ENOMEM, EMFILE, ENFILE: out of memory or file descriptors.
+ *
+ * CloseHandle() on an object that other threads wait in is safe: the waits end at once and fail
+ * (WAIT_FAILED, or FALSE with the outputs untouched; errno EBADF), and the object's memory and
+ * descriptor are released when the last of them has returned.
+ *
+ * Alertable waits (SleepEx(), WaitForSingleObjectEx() with bAlertable TRUE) run the APC
+ * notification routines queued to the calling thread by asynchronous calls it issued with
+ * RpcNotificationTypeApc: all of those queued so far, in the order they were queued, and then
+ * return WAIT_IO_COMPLETION. A routine queued while the thread waits alertably ends the wait at
+ * once. A routine queued by a running routine waits for the next alertable wait. Non-alertable
+ * waits never run APCs; routines still queued when their thread exits are dropped.
  */
 
 /**
- * Creates an event. @p bManualReset FALSE: a successful wait resets it (auto-reset).
+ * Creates an event: signalled if @p bInitialState. A manual-reset event (@p bManualReset TRUE)
+ * stays signalled until ResetEvent() and releases every waiter; an auto-reset one is reset by
+ * the wait it releases, so one SetEvent() releases exactly one waiter.
  * @p lpEventAttributes is ignored; @p lpName must be NULL (named events are not supported).
- * @return the event, or NULL on failure.
+ * @return the event, or NULL: EINVAL for a non-NULL @p lpName; ENOMEM, EMFILE, ENFILE.
  */
 RIDL_EXPORT HANDLE CreateEventA(LPSECURITY_ATTRIBUTES lpEventAttributes, BOOL bManualReset,
 				BOOL bInitialState, LPCSTR lpName);
 #define CreateEvent CreateEventA
 
-/** Signals an event. @return TRUE on success. */
+/**
+ * Signals an event (signalling a signalled event changes nothing; events do not count).
+ * @return TRUE; FALSE with errno EBADF or EINVAL if @p hEvent is not a live event.
+ */
 RIDL_EXPORT BOOL SetEvent(HANDLE hEvent);
 
-/** Resets an event to non-signalled. @return TRUE on success. */
+/**
+ * Resets an event to non-signalled.
+ * @return TRUE; FALSE with errno EBADF or EINVAL if @p hEvent is not a live event.
+ */
 RIDL_EXPORT BOOL ResetEvent(HANDLE hEvent);
 
 /**
- * Waits until @p hHandle (an event) is signalled or @p dwMilliseconds pass (INFINITE: no limit).
- * @return WAIT_OBJECT_0, WAIT_TIMEOUT or WAIT_FAILED.
+ * Waits until @p hHandle (an event) is signalled or @p dwMilliseconds pass (0: test and return
+ * at once; INFINITE: no limit). A successful wait resets an auto-reset event. Never runs APCs.
+ * @return WAIT_OBJECT_0; WAIT_TIMEOUT; WAIT_FAILED with errno EBADF or EINVAL when @p hHandle is
+ *         not a live event, or EBADF when it is closed during the wait.
  */
 RIDL_EXPORT DWORD WaitForSingleObject(HANDLE hHandle, DWORD dwMilliseconds);
 
 /**
- * Creates a completion port when @p FileHandle is INVALID_HANDLE_VALUE and
- * @p ExistingCompletionPort is NULL (the only supported form).
- * @return the port, or NULL on failure.
+ * WaitForSingleObject(), alertable when @p bAlertable is TRUE: then the wait also ends when APC
+ * routines are queued to the calling thread, and runs them. An event that is already signalled
+ * wins: the wait returns WAIT_OBJECT_0 and pending APCs stay queued for the next alertable wait.
+ * @return WAIT_OBJECT_0; WAIT_IO_COMPLETION when APCs ran (the event is left as it was);
+ *         WAIT_TIMEOUT; WAIT_FAILED as for WaitForSingleObject().
+ */
+RIDL_EXPORT DWORD WaitForSingleObjectEx(HANDLE hHandle, DWORD dwMilliseconds, BOOL bAlertable);
+
+/**
+ * Creates a completion port: a thread-safe FIFO of packets that any number of threads may post
+ * to and wait on. Only the form that creates a new port is supported: @p FileHandle
+ * INVALID_HANDLE_VALUE and @p ExistingCompletionPort NULL; @p CompletionKey and
+ * @p NumberOfConcurrentThreads are then ignored, as Win32 ignores the key.
+ * @return the port, or NULL: EINVAL for any other form; ENOMEM, EMFILE, ENFILE.
  */
 RIDL_EXPORT HANDLE CreateIoCompletionPort(HANDLE FileHandle, HANDLE ExistingCompletionPort,
 					  ULONG_PTR CompletionKey, DWORD NumberOfConcurrentThreads);
 
 /**
- * Dequeues one completion packet, waiting up to @p dwMilliseconds (0: poll; INFINITE: no limit).
- * @return TRUE with the three values of the packet, or FALSE on timeout or error.
+ * Dequeues the oldest completion packet, waiting up to @p dwMilliseconds for one (0: poll;
+ * INFINITE: no limit). Each packet goes to exactly one caller. The three outputs are required.
+ * @return TRUE with the packet's three values written; FALSE with all three outputs untouched
+ *         on timeout (errno ETIMEDOUT) or error (EBADF, EINVAL; EINVAL also for a NULL output;
+ *         EBADF when the port is closed during the wait).
  */
 RIDL_EXPORT BOOL GetQueuedCompletionStatus(HANDLE CompletionPort,
 					   LPDWORD lpNumberOfBytesTransferred,
 					   PULONG_PTR lpCompletionKey, LPOVERLAPPED *lpOverlapped,
 					   DWORD dwMilliseconds);
 
-/** Queues a completion packet with the three given values. @return TRUE on success. */
+/**
+ * Queues a completion packet with the three given values, which GetQueuedCompletionStatus()
+ * returns unchanged (@p lpOverlapped is never dereferenced). Never blocks.
+ * @return TRUE; FALSE (nothing queued) with errno EBADF or EINVAL if @p CompletionPort is not a
+ *         live port, or ENOMEM.
+ */
 RIDL_EXPORT BOOL PostQueuedCompletionStatus(HANDLE CompletionPort, DWORD dwNumberOfBytesTransferred,
 					    ULONG_PTR dwCompletionKey, LPOVERLAPPED lpOverlapped);
 
 /**
- * Sleeps for @p dwMilliseconds. When @p bAlertable is TRUE, APC notifications queued to the
- * calling thread run inside the call, which then returns early.
+ * Sleeps for @p dwMilliseconds (INFINITE: for ever). When @p bAlertable is TRUE, the APC
+ * routines queued to the calling thread run inside the call, which then returns at once:
+ * SleepEx(0, TRUE) runs the pending ones without sleeping.
  * @return 0 when the time elapsed; WAIT_IO_COMPLETION when APCs ran.
  */
 RIDL_EXPORT DWORD SleepEx(DWORD dwMilliseconds, BOOL bAlertable);
 
-/** Releases an event or completion port (and its file descriptor). @return TRUE on success. */
+/**
+ * Releases an event or completion port. Threads waiting in it fail (see above); a port's queued
+ * packets are dropped. The HANDLE is invalid afterwards.
+ * @return TRUE; FALSE with errno EBADF if @p hObject is not a live event or port.
+ */
 RIDL_EXPORT BOOL CloseHandle(HANDLE hObject);
 
 /**
  * POSIX extension: the file descriptor behind an event or completion port, readable (POLLIN)
- * while the event is signalled or the port holds a packet. The fd stays owned by the HANDLE:
- * do not read from it or close it; it is valid until CloseHandle().
- * @return the descriptor, or -1 if @p h is not such an object.
+ * exactly while the event is signalled or the port holds a packet. The fd stays owned by the
+ * HANDLE: do not read from it, write to it or close it, and stop using it (remove it from any
+ * epoll set) before CloseHandle(). Readable does not reserve the object: after poll() says
+ * POLLIN, call WaitForSingleObject() or GetQueuedCompletionStatus() with timeout 0, which may
+ * still find that another thread took it.
+ * @return the descriptor (the same one every time), or -1 with errno EBADF if @p h is not a
+ *         live event or port.
  */
 RIDL_EXPORT int RpcHandleGetFd(HANDLE h);
 
