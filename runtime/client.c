@@ -16,7 +16,6 @@
 #include <unistd.h>
 
 #include "binding.h"
-#include "async.h"
 #include "client.h"
 #include "ndr.h"
 #include "pdu.h"
@@ -38,6 +37,7 @@ struct rpcrt_cconn {
 	unsigned nctx;
 	rpcrt_pdu_reasm reasm;
 	rpcrt_buf in; /* bytes received, not yet consumed (data[0 .. in.len)) */
+	struct rpcrt_aconn *async; /* asynchronous calls' connections (client_async.c) */
 };
 
 RPC_STATUS
@@ -78,6 +78,7 @@ rpcrt_cconn_free(struct rpcrt_cconn *c)
 	if (!c)
 		return;
 	cconn_close(c);
+	rpcrt_aconn_free_all(c->async);
 	rpcrt_pdu_reasm_free(&c->reasm);
 	rpcrt_buf_free(&c->in);
 	pthread_mutex_destroy(&c->lock);
@@ -85,8 +86,8 @@ rpcrt_cconn_free(struct rpcrt_cconn *c)
 }
 
 /* The binding's connection, created on first use. */
-static RPC_STATUS
-get_cconn(rpcrt_binding *b, struct rpcrt_cconn **ret)
+RPC_STATUS
+rpcrt_client_conn(rpcrt_binding *b, struct rpcrt_cconn **ret)
 {
 	RPC_STATUS st = RPC_S_OK;
 	pthread_mutex_lock(&b->lock);
@@ -201,7 +202,7 @@ connect_binding(struct rpcrt_cconn *c, rpcrt_binding *b, uint64_t deadline)
 
 /* The presentation context of itf on c, negotiated with bind or alter_context when needed. */
 static RPC_STATUS
-context_for(struct rpcrt_cconn *c, const ridl_interface *itf, uint64_t deadline, uint16_t *ret_id)
+context_for(struct rpcrt_cconn *c, const ridl_interface *itf, uint8_t pfc, uint64_t deadline, uint16_t *ret_id)
 {
 	rpcrt_pdu_syntax abstract = {itf->uuid, itf->ver_major, itf->ver_minor};
 	for (unsigned i = 0; i < c->nctx; i++) {
@@ -218,8 +219,8 @@ context_for(struct rpcrt_cconn *c, const ridl_interface *itf, uint64_t deadline,
 	rpcrt_pdu_bind bind = {RPCRT_PDU_MAX_FRAG, RPCRT_PDU_MAX_FRAG, c->assoc_group, 1, &ctx};
 	rpcrt_buf out = {0};
 	uint32_t call_id = c->next_call_id++;
-	RPC_STATUS st = first ? rpcrt_pdu_encode_bind(&out, call_id, 0, &bind)
-			      : rpcrt_pdu_encode_alter_context(&out, call_id, 0, &bind);
+	RPC_STATUS st = first ? rpcrt_pdu_encode_bind(&out, call_id, pfc, &bind)
+			      : rpcrt_pdu_encode_alter_context(&out, call_id, pfc, &bind);
 	if (st == RPC_S_OK)
 		st = send_all(c, out.data, out.len, deadline);
 	rpcrt_buf_free(&out);
@@ -319,8 +320,8 @@ exchange(struct rpcrt_cconn *c, uint16_t ctx_id, uint16_t opnum, const rpcrt_buf
 
 /* Where the call's failures go: raised, or into [comm_status] / [fault_status] parameters or
  * return values ([MS-RPCE] has no say; MIDL's ACF attributes do). */
-static void
-report(const ridl_proc *proc, void **args, void *ret, RPC_STATUS st, bool fault)
+bool
+rpcrt_client_deliver_status(const ridl_proc *proc, void *const *args, void *ret, RPC_STATUS st, bool fault)
 {
 	bool delivered = false;
 	for (uint32_t i = 0; i < proc->nparams; i++) {
@@ -345,12 +346,19 @@ report(const ridl_proc *proc, void **args, void *ret, RPC_STATUS st, bool fault)
 		memcpy(ret, &v, sizeof(v));
 		delivered = true;
 	}
-	if (st != RPC_S_OK && !delivered)
+	return delivered;
+}
+
+static void
+report(const ridl_proc *proc, void **args, void *ret, RPC_STATUS st, bool fault)
+{
+	if (!rpcrt_client_deliver_status(proc, args, ret, st, fault) && st != RPC_S_OK)
 		RpcRaiseException(st);
 }
 
-static RPC_STATUS
-find_binding(const ridl_interface *itf, const ridl_proc *proc, void **args, rpcrt_binding **ret)
+RPC_STATUS
+rpcrt_client_find_binding(const ridl_interface *itf, const ridl_proc *proc, void *const *args,
+			  rpcrt_binding **ret)
 {
 	RPC_BINDING_HANDLE h = NULL;
 	bool explicit = false;
@@ -378,8 +386,8 @@ ridl_client_call(const ridl_interface *itf, uint32_t opnum, void **args, void *r
 	rpcrt_binding *b = NULL;
 	struct rpcrt_cconn *c = NULL;
 	bool fault = false;
-	if ((st = find_binding(itf, proc, args, &b)) == RPC_S_OK)
-		st = get_cconn(b, &c);
+	if ((st = rpcrt_client_find_binding(itf, proc, args, &b)) == RPC_S_OK)
+		st = rpcrt_client_conn(b, &c);
 	if (st) {
 		report(proc, args, ret, st, false);
 		return;
@@ -396,7 +404,7 @@ ridl_client_call(const ridl_interface *itf, uint32_t opnum, void **args, void *r
 		if (c->fd < 0 && (st = connect_binding(c, b, deadline)) != RPC_S_OK)
 			c->fd = -1;
 		if (st == RPC_S_OK)
-			st = context_for(c, itf, deadline, &ctx_id);
+			st = context_for(c, itf, 0, deadline, &ctx_id);
 		if (st == RPC_S_OK)
 			st = exchange(c, ctx_id, (uint16_t)opnum, &stub, deadline, &call, &fault);
 		/* After anything but a clean reply or a fault the connection is in an unknown
@@ -415,46 +423,35 @@ ridl_client_call(const ridl_interface *itf, uint32_t opnum, void **args, void *r
 	report(proc, args, ret, st, fault);
 }
 
-void RPC_ENTRY
-ridl_client_call_async(const ridl_interface *itf, uint32_t opnum, PRPC_ASYNC_STATE pAsync, void **args)
-{
-	/* The asynchronous call machinery (a completion delivered to RpcAsyncCompleteCall, never
-	 * [out] data written before it) is not in this version of the runtime. */
-	(void)itf;
-	(void)opnum;
-	(void)pAsync;
-	(void)args;
-	RpcRaiseException(RPC_S_CANNOT_SUPPORT);
-}
-
-/* ---- asynchronous calls (placeholders until the call machinery lands) ---- */
-
-bool
-rpcrt_client_async_owns(const RPC_ASYNC_STATE *pAsync)
-{
-	(void)pAsync;
-	return false;
-}
-
 RPC_STATUS
-rpcrt_client_async_status(PRPC_ASYNC_STATE pAsync)
+rpcrt_client_open(rpcrt_binding *b, const ridl_interface *itf, uint8_t pfc, uint64_t deadline,
+		  rpcrt_client_link *ret)
 {
-	(void)pAsync;
-	return RPC_S_INVALID_BINDING;
+	struct rpcrt_cconn c = {.fd = -1, .next_call_id = 1};
+	rpcrt_pdu_reasm_init(&c.reasm, RPCRT_PTYPE_RESPONSE, 1);
+	uint16_t id = 0;
+	RPC_STATUS st = connect_binding(&c, b, deadline);
+	if (st == RPC_S_OK)
+		st = context_for(&c, itf, pfc, deadline, &id);
+	if (st == RPC_S_OK && c.in.len)
+		st = RPC_S_PROTOCOL_ERROR; /* nothing may follow the bind_ack unasked */
+	if (st == RPC_S_OK) {
+		ret->fd = c.fd;
+		ret->max_xmit = c.max_xmit;
+		ret->ctx_id = id;
+		ret->next_call_id = c.next_call_id;
+		c.fd = -1;
+	} else if (c.fd >= 0) {
+		close(c.fd);
+	}
+	rpcrt_pdu_reasm_free(&c.reasm);
+	rpcrt_buf_free(&c.in);
+	return st;
 }
 
-RPC_STATUS
-rpcrt_client_async_complete(PRPC_ASYNC_STATE pAsync, void *Reply)
-{
-	(void)pAsync;
-	(void)Reply;
-	return RPC_S_INVALID_ASYNC_HANDLE;
-}
 
-RPC_STATUS
-rpcrt_client_async_cancel(PRPC_ASYNC_STATE pAsync, bool abortive)
+struct rpcrt_aconn **
+rpcrt_cconn_async_list(struct rpcrt_cconn *c)
 {
-	(void)pAsync;
-	(void)abortive;
-	return RPC_S_INVALID_ASYNC_HANDLE;
+	return &c->async;
 }

@@ -74,6 +74,14 @@ RPC_STATUS rpcrt_ndr_unmarshal_response(const ridl_proc *proc, const void *data,
 					uint8_t drep, const rpcrt_ndr_limits *lim, void *const *args,
 					void *ret);
 
+/* Client: whether rpcrt_ndr_unmarshal_response would accept this response for args, found
+ * without writing anything the caller can see: the same reading, into copies of the caller's
+ * buffers in a private arena. RPC_S_OK, or the status rpcrt_ndr_unmarshal_response would
+ * return (other than running out of memory). An asynchronous call checks its reply with it
+ * before it writes the [out] parameters, which are then written in full or not at all. */
+RPC_STATUS rpcrt_ndr_check_response(const ridl_proc *proc, const void *data, size_t len,
+				    uint8_t drep, const rpcrt_ndr_limits *lim, void *const *args);
+
 /* Client: frees (MIDL_user_free) what rpcrt_ndr_unmarshal_response allocated for the [out]
  * parameters of args; top-level buffers the caller provided are not freed. */
 void rpcrt_ndr_free_response(const ridl_proc *proc, void *const *args);

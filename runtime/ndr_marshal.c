@@ -691,7 +691,7 @@ marshal(const ridl_proc *proc, void *const *args, const void *ret, bool response
 		else
 			st = m_param(&c, p->type, args[i]);
 	}
-	if (st == RPC_S_OK && response && proc->ret && !(proc->flags & (RIDL_PROC_RET_COMM | RIDL_PROC_RET_FAULT)))
+	if (st == RPC_S_OK && response && proc->ret)
 		st = ret ? m_param(&c, proc->ret, ret) : RPC_S_INVALID_ARG;
 	out->len = st == RPC_S_OK ? (size_t)(c.w - out->data) : c.start; /* nothing half-written stays */
 	if (st == RPC_S_OK && ret_size)

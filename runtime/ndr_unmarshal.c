@@ -43,6 +43,7 @@ struct uctx {
 	bool wire_le;            /* the sender's integers are little-endian */
 	bool swap;               /* ... and that is not the host's order */
 	bool server;
+	bool shadow;             /* client, checking only: memory comes from arena, unrecorded */
 	rpcrt_arena *arena;
 	const rpcrt_ndr_limits *lim;
 	struct ndr_corr_env env;
@@ -138,7 +139,7 @@ wire_int(uint64_t v, uint8_t kind)
 static void *
 u_alloc(struct uctx *c, size_t n, void *slot)
 {
-	if (c->server)
+	if (c->server || c->shadow)
 		return rpcrt_arena_alloc(c->arena, n);
 	struct alloc *a = ndr_vec_push(c->allocs);
 	if (!a)
@@ -1007,7 +1008,10 @@ rpcrt_ndr_unmarshal_response(const ridl_proc *proc, const void *data, size_t len
 		st = args[i] ? u_param(&c, p->type, args[i]) : RPC_S_INVALID_ARG;
 	}
 	c.cur_param = proc->nparams;
-	if (st == RPC_S_OK && proc->ret && !(proc->flags & (RIDL_PROC_RET_COMM | RIDL_PROC_RET_FAULT)))
+	/* The return value is on the wire even when the client's ACF makes it [comm_status] or
+	 * [fault_status]: those are the client's business, and the server sends what it
+	 * returned. */
+	if (st == RPC_S_OK && proc->ret)
 		st = ret ? u_param(&c, proc->ret, ret) : RPC_S_INVALID_ARG;
 	if (st == RPC_S_OK)
 		st = finish(&c);
@@ -1022,5 +1026,110 @@ rpcrt_ndr_unmarshal_response(const ridl_proc *proc, const void *data, size_t len
 		}
 	}
 	uctx_free(&c);
+	return st;
+}
+
+/* A stand-in, in c's arena, for the caller's memory that the top-level pointer at slot leads
+ * to and that the reader would write in place: a copy of it, made level by level, so that the
+ * reader sees the same values and capacities but writes only to the copy. */
+static RPC_STATUS
+shadow_referent(struct uctx *c, const ridl_type *t, void *slot, size_t len)
+{
+	for (unsigned level = 0; t->kind == RIDL_K_POINTER; level++) {
+		void *cur;
+		memcpy(&cur, slot, sizeof(cur));
+		const ridl_type *to = t->u.ptr.to;
+		if (!cur || level >= c->lim->max_depth)
+			return RPC_S_OK;
+		if (is_conformant(to) && (level > 0 || t->u.ptr.kind != RIDL_PTR_REF))
+			return RPC_S_OK; /* read into new memory, not in place */
+		size_t size = to->mem_size;
+		if (is_conformant(to)) {
+			/* The reader checks the count against the caller's capacity and writes
+			 * at most as many elements as the data holds (each takes a byte at
+			 * least). */
+			uint64_t cap;
+			RPC_STATUS st = client_capacity(c, to, cur, &cap);
+			if (st)
+				return st;
+			if (cap > len + 1)
+				cap = len + 1;
+			uint32_t off = 0;
+			const ridl_type *owner = NULL, *arr = to;
+			uint64_t head = 0;
+			if (to->kind == RIDL_K_STRUCT) {
+				arr = ndr_struct_conf_array(to, &off, &owner);
+				if (!arr)
+					return RPC_S_INTERNAL_ERROR;
+				head = (uint64_t)off + owner->u.st.members[owner->u.st.nmembers - 1].offset;
+			}
+			if ((st = checked_size(cap, arr->u.arr.elem->mem_size, head, &size)))
+				return st;
+			if (size < to->mem_size)
+				size = to->mem_size;
+		}
+		void *copy = rpcrt_arena_alloc(c->arena, size ? size : 1);
+		if (!copy)
+			return RPC_S_OUT_OF_MEMORY;
+		memcpy(copy, cur, is_conformant(to) ? to->mem_size : size);
+		memcpy(slot, &copy, sizeof(copy));
+		if (is_conformant(to))
+			return RPC_S_OK;
+		slot = copy;
+		t = to;
+	}
+	return RPC_S_OK;
+}
+
+RPC_STATUS
+rpcrt_ndr_check_response(const ridl_proc *proc, const void *data, size_t len, uint8_t drep,
+			 const rpcrt_ndr_limits *lim, void *const *args)
+{
+	if (!proc || proc->magic != RIDL_MAGIC_PROC || (len && !data) || (proc->nparams && !args))
+		return RPC_S_INVALID_ARG;
+	rpcrt_arena arena;
+	rpcrt_arena_init(&arena);
+	struct uctx c;
+	uctx_init(&c, data, len, drep, lim);
+	c.shadow = true;
+	c.arena = &arena;
+	c.proc = proc;
+	RPC_STATUS st = RPC_S_OK;
+	void **shadow = rpcrt_arena_zalloc(&arena, sizeof(void *) * (proc->nparams ? proc->nparams : 1));
+	size_t retsize = proc->ret && proc->ret->mem_size > 8 ? proc->ret->mem_size : 8;
+	void *ret = rpcrt_arena_zalloc(&arena, retsize);
+	if (!shadow || !ret)
+		st = RPC_S_OUT_OF_MEMORY;
+	/* The values of the parameters, as the stub passed them. */
+	for (uint32_t i = 0; st == RPC_S_OK && i < proc->nparams; i++) {
+		uint32_t sz = proc->params[i].type->mem_size;
+		if (!args[i]) {
+			continue;
+		} else if (!(shadow[i] = rpcrt_arena_alloc(&arena, sz > 8 ? sz : 8))) {
+			st = RPC_S_OUT_OF_MEMORY;
+		} else {
+			memcpy(shadow[i], args[i], sz);
+		}
+	}
+	c.env = (struct ndr_corr_env){shadow, proc->nparams, NULL};
+	for (uint32_t i = 0; st == RPC_S_OK && i < proc->nparams; i++) {
+		const ridl_param *p = &proc->params[i];
+		if (!(p->flags & RIDL_PF_OUT) || skip_param(p))
+			continue;
+		c.cur_param = i;
+		if (!shadow[i])
+			st = RPC_S_INVALID_ARG;
+		else if (p->type->kind == RIDL_K_POINTER)
+			st = shadow_referent(&c, p->type, shadow[i], len);
+		if (st == RPC_S_OK)
+			st = u_param(&c, p->type, shadow[i]);
+	}
+	c.cur_param = proc->nparams;
+	if (st == RPC_S_OK && proc->ret)
+		st = u_param(&c, proc->ret, ret);
+	if (st == RPC_S_OK)
+		st = finish(&c);
+	uctx_free(&c);
+	rpcrt_arena_release(&arena);
 	return st;
 }
