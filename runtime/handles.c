@@ -682,6 +682,11 @@ GetQueuedCompletionStatus(HANDLE CompletionPort, LPDWORD lpNumberOfBytesTransfer
 			  PULONG_PTR lpCompletionKey, LPOVERLAPPED *lpOverlapped,
 			  DWORD dwMilliseconds)
 {
+	/* As on Windows, *lpOverlapped is NULL whenever no packet was dequeued, so that code
+	 * written for Windows (`if (!ok && ov == NULL)`: a timeout or an error, not a failed
+	 * operation) tells the cases apart; the other two outputs are then left alone. */
+	if (lpOverlapped != NULL)
+		*lpOverlapped = NULL;
 	struct hobj *o = obj_get(CompletionPort, PORT_MAGIC);
 	if (o == NULL)
 		return FALSE;

@@ -266,9 +266,11 @@ RIDL_EXPORT HANDLE CreateIoCompletionPort(HANDLE FileHandle, HANDLE ExistingComp
 /**
  * Dequeues the oldest completion packet, waiting up to @p dwMilliseconds for one (0: poll;
  * INFINITE: no limit). Each packet goes to exactly one caller. The three outputs are required.
- * @return TRUE with the packet's three values written; FALSE with all three outputs untouched
+ * @return TRUE with the packet's three values written; FALSE when no packet was dequeued:
  *         on timeout (errno ETIMEDOUT) or error (EBADF, EINVAL; EINVAL also for a NULL output;
- *         EBADF when the port is closed during the wait).
+ *         EBADF when the port is closed during the wait). Then, as on Windows, *lpOverlapped
+ *         is set to NULL (when lpOverlapped is not NULL) and the other two outputs are left
+ *         as they were.
  */
 RIDL_EXPORT BOOL GetQueuedCompletionStatus(HANDLE CompletionPort,
 					   LPDWORD lpNumberOfBytesTransferred,
