@@ -1,33 +1,45 @@
 /* The server side of ncacn_ip_tcp and ncalrpc: endpoints, interface registration, listening,
  * and the connection-oriented protocol of the calls that arrive (bind, alter_context,
- * request fragments), with synchronous manager routines run on a pool of worker threads.
+ * request fragments, co_cancel, orphaned), with manager routines run on a pool of worker
+ * threads, synchronous and [async] ones.
  *
  * Threads. One process-wide server (srv) owns one I/O loop (ioloop.h). The loop thread
  * accepts connections, reads them, parses and reassembles PDUs and answers binds; a complete
- * request becomes a job for the worker pool, so no manager routine ever runs on the loop
- * thread. A worker unmarshals the request into a per-call arena, calls the manager through
- * libffi inside an RpcTryExcept frame, marshals the reply and queues its fragments on the
- * connection. Writes are nonblocking: what the socket does not take at once waits in the
- * connection's output queue, which the loop flushes when the socket becomes writable, so a
- * peer that stops reading never blocks a worker or anybody else.
+ * request becomes a call (struct scall) for the worker pool, so no manager routine ever runs
+ * on the loop thread. A worker unmarshals the request into the call's arena and calls the
+ * manager through libffi inside an RpcTryExcept frame. For a synchronous procedure it then
+ * marshals the reply and queues its fragments on the connection. An [async] manager receives
+ * an RPC_ASYNC_STATE instead and the worker is free as soon as it returns: the call keeps its
+ * arguments until the application calls RpcAsyncCompleteCall or RpcAsyncAbortCall, on any
+ * thread, at any later time (also before the manager has returned), and that thread marshals
+ * and queues the reply. Writes are nonblocking: what the socket does not take at once waits
+ * in the connection's output queue, which the loop flushes when the socket becomes writable,
+ * so a peer that stops reading never blocks a worker or anybody else. Notifications an
+ * application subscribed to (ClientDisconnect, CallCancel) are delivered by one notifier
+ * thread, started when first needed.
  *
  * Locks. srv.lock guards the server (endpoints, registrations, listening state, the job
  * queue, the worker counts, the list of connections); each connection's lock guards its
- * output queue, its interest set and its presentation contexts. The two are never held
- * together. The loop's own lock may be taken under a connection lock (rpcrt_loop_mod,
- * rpcrt_loop_del on the loop thread), never the other way round. rpcrt_loop_del() and
- * rpcrt_loop_stop() from another thread wait for callbacks that take these locks, so they are
- * only called without them, after the loop has stopped.
+ * output queue, its interest set, its presentation contexts and its list of calls; acalls.lock
+ * guards what the application can reach through a pointer it holds (the registry of calls,
+ * the pool of RPC_ASYNC_STATEs, each call's phase, cancel flag and subscriptions) and the
+ * notifier's queue. srv.lock and a connection's lock are never held together; acalls.lock may
+ * be taken under either, never the other way round. The loop's own lock may be taken under a
+ * connection lock (rpcrt_loop_mod, rpcrt_loop_del on the loop thread), never the other way
+ * round. rpcrt_loop_del() and rpcrt_loop_stop() from another thread wait for callbacks that
+ * take these locks, so they are only called without them, after the loop has stopped. No
+ * lock is held while application code runs (managers, callbacks).
  *
  * Lifetimes. A connection is reference counted: the loop holds one reference from accept to
- * close, and every call queued or running holds one, so a peer that goes away while its call
- * runs leaves the worker a connection that is closed but still valid; the reply is dropped.
- * A registration is freed when it has been unregistered and its last call has ended.
+ * close, and every call holds one until it is freed, so a peer that goes away while its call
+ * runs or waits for RpcAsyncCompleteCall leaves the call a connection that is closed but still
+ * valid; the reply is dropped. A call is reference counted too (see struct scall). A
+ * registration is freed when it has been unregistered and its last call has ended.
  *
  * Statuses are Microsoft's. Where the choice matters, the comment names the source: Microsoft
  * Learn (the function's page), [MS-RPCE] sections, the DCE 1.1 reference runtime, or Samba's
  * dcesrv_core.c, which Samba tests against Windows. security-tests.md numbers (T..) say which
- * test pins a rule. */
+ * test pins a rule; ms-rpc-async.md sections and rules (§2.6, rule 7) the asynchronous ones. */
 #define _GNU_SOURCE /* pthread_condattr_setclock, inet_ntop and friends with -std=c11 */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -46,6 +58,7 @@
 #include "async.h"
 #include "binding.h"
 #include "ffi_call.h"
+#include "handles.h"
 #include "ioloop.h"
 #include "ndr.h"
 #include "pdu.h"
@@ -73,7 +86,9 @@
 
 const rpcrt_server_limits rpcrt_server_default_limits = {
 	.max_conns = 4096,
-	.max_conn_calls = 64,
+	/* Outstanding calls per connection, [async] calls waiting for the application included:
+	 * an asynchronous client keeps 1000 on one connection (security-tests T44, T48). */
+	.max_conn_calls = 4096,
 	.max_queued = 4096,
 	.out_pause = 1u << 20,
 	.out_max = 256u << 20, /* above Samba's 240 MiB response limit, so a reply it would
@@ -141,9 +156,10 @@ struct conn {
 	bool close_posted; /* a worker asked the loop to close it */
 	rpcrt_buf out;     /* unsent bytes from out_off on */
 	size_t out_off;
-	unsigned calls;   /* calls queued, waiting in pend or running */
-	struct job *pend; /* without CONC_MPX: calls waiting for the one running, in order */
-	struct job **pend_tail;
+	unsigned calls;     /* calls queued, waiting in pend, running or pending ([async]) */
+	struct scall *live; /* those calls (linked by cprev/cnext) */
+	struct scall *pend; /* without CONC_MPX: calls waiting for the one running, in order */
+	struct scall **pend_tail;
 	struct pctx *ctx; /* presentation contexts (written by the loop) */
 	size_t nctx, ctx_cap;
 	rpcrt_binding *binding; /* the server binding handle of its calls, made when needed */
@@ -159,12 +175,69 @@ struct conn {
 	struct conn *prev, *next; /* srv.conns */
 };
 
-/* A complete request waiting for a worker, then run by one. Owner: the queue, then the worker
- * that took it, which frees it. */
-struct job {
-	struct conn *conn;   /* holds a reference */
-	rpcrt_pdu_call call; /* owns call.stub */
-	struct job *next;
+/* The notifications an application can subscribe to for one call (ms-rpc-async.md §2.9). */
+enum { SUB_DISCONNECT, SUB_CANCEL, NSUBS };
+
+/* One subscription of the application to one notification of one call
+ * (RpcServerSubscribeForNotification), and its place in the notifier's queue. Plain value in
+ * its call; acalls.lock. */
+struct sub {
+	bool on;
+	bool queued;                      /* in the notifier's queue (holding a call reference) */
+	RPC_NOTIFICATION_TYPES type;      /* Event or Callback */
+	RPC_ASYNC_NOTIFICATION_INFO info; /* the application's, copied */
+	ULONG count;                      /* notifications queued since it was made */
+	struct scall *call;               /* the call it belongs to */
+	struct sub *qnext;
+};
+
+/* Where a call is. */
+enum phase {
+	PHASE_WAITING, /* queued for a worker, or behind its connection's running call */
+	PHASE_RUNNING, /* its manager routine runs */
+	PHASE_PENDING, /* [async]: the manager returned; the call waits for RpcAsyncCompleteCall
+			  or RpcAsyncAbortCall */
+	PHASE_DONE,    /* ended: its reply or fault is queued, or it was dropped */
+};
+
+/* An RPC_ASYNC_STATE handed to an [async] manager routine, in the pool of acalls. Owner: the
+ * pool, which recycles it, oldest first, and frees it only in rpcrt_server_reset(): async.c
+ * reads Size and Signature of any state before it asks whether the state is one of ours, so a
+ * state that the application keeps after its call ended (an RpcAsyncCompleteCall too many) must
+ * still be memory the application may read. A recycled state is zeroed (no Signature). */
+struct astate {
+	RPC_ASYNC_STATE st;
+	struct astate *next_free, *next_all;
+};
+
+/* One call, from its complete request to its end and for as long as something still refers to
+ * it. Owner: reference counted; the call holds one reference from dispatch() until it ends
+ * (reply or fault queued, or dropped), and so does each of: the worker while it runs an [async]
+ * manager (which may end the call itself), a queued notification, the loop thread while it looks
+ * at it; the last call_unref() frees it. Fields without a note are written before the call is
+ * visible to another thread, or by the worker that runs it before the manager is entered, then
+ * only read until the call ends. */
+struct scall {
+	uint32_t magic; /* RPCRT_ACALL_SERVER_MAGIC (async.h) */
+	atomic_uint refs;
+	struct conn *conn;           /* holds a reference */
+	rpcrt_pdu_call req;          /* owns req.stub until the request is unmarshalled */
+	struct scall *next;          /* srv's queue or the connection's pend list */
+	struct scall *cprev, *cnext; /* the connection's live list (c->lock) */
+	struct scall *hnext;         /* the registry's bucket (acalls.lock) */
+	struct reg *reg;             /* holds one of reg->calls while it runs or is pending */
+	const ridl_proc *proc;       /* set once the request is unmarshalled */
+	rpcrt_arena arena;           /* the argument frame and what it points to */
+	rpcrt_frame frame;
+	rpcrt_binding *binding; /* the value of a handle_t parameter (a reference) */
+	struct astate *astate;  /* [async]: the manager's state, back to the pool when freed */
+	/* acalls.lock, once the call is registered or has subscriptions (a synchronous call that
+	 * has neither is only touched by its worker and the loop thread's cancel flag) */
+	uint8_t phase;     /* enum phase */
+	bool registered;   /* in the registry: the application holds a handle to it */
+	bool cancelled;    /* co_cancel, orphaned or PFC_PENDING_CANCEL seen */
+	bool disconnected; /* its connection closed while the call was live */
+	struct sub subs[NSUBS];
 };
 
 /* The process-wide server. Owner: this file (static); rpcrt_server_reset() returns it to its
@@ -184,9 +257,9 @@ static struct server {
 	bool waiting;         /* a thread waits in RpcServerListen or RpcMgmtWaitServerListen */
 	unsigned max_calls;   /* workers at most (RpcServerListen MaxCalls) */
 	unsigned min_threads; /* workers kept when idle */
-	struct job *q_head, **q_tail;
+	struct scall *q_head, **q_tail;
 	unsigned nqueued;
-	unsigned active; /* jobs queued or running */
+	unsigned active; /* calls queued, running or pending ([async]) */
 	unsigned nworkers, nidle;
 	bool workers_exit;
 	bool resetting; /* rpcrt_server_reset() runs: no job is queued, no worker starts */
@@ -227,6 +300,261 @@ static void
 srv_leave(void)
 {
 	pthread_mutex_unlock(&srv.lock);
+}
+
+/* ==== Calls the application can reach ======================================================== */
+
+/* What the application can reach through a pointer it holds: the calls whose handle it has (an
+ * [async] call's RPC_ASYNC_STATE and call handle, a synchronous call's handle once it has
+ * subscribed to a notification), the pool of RPC_ASYNC_STATEs, and the notifier thread with
+ * its queue. Owner: this file (static); rpcrt_server_reset() frees the pool and the registry
+ * and ends the notifier. Guarded by lock (see "Locks" at the top). */
+static struct {
+	pthread_mutex_t lock;
+	/* The registry: a chained hash set of calls keyed by their address, which is the call
+	 * handle (RuntimeInfo). The application's pointers are looked up in it and never
+	 * dereferenced until found, so a handle of a call that has ended is refused safely. */
+	struct scall **buckets;
+	size_t nbuckets, n;
+	/* The pool of states: free ones oldest first, and all of them. */
+	struct astate *free_head, **free_tail, *all;
+	/* The notifier. */
+	pthread_cond_t wake;
+	struct sub *q_head, **q_tail;
+	pthread_t thread;
+	bool thread_running, thread_exit;
+} acalls = {
+	.lock = PTHREAD_MUTEX_INITIALIZER,
+	.free_tail = &acalls.free_head,
+	.wake = PTHREAD_COND_INITIALIZER,
+	.q_tail = &acalls.q_head,
+};
+
+/* The call whose manager routine the current thread runs (RpcServerTestCancel(NULL)). */
+static _Thread_local struct scall *cur_call;
+
+static size_t
+live_bucket(const void *p, size_t nbuckets)
+{
+	uint64_t x = (uint64_t)(uintptr_t)p;
+	x ^= x >> 29;
+	x *= 0x9e3779b97f4a7c15ull;
+	return (size_t)(x >> 32) & (nbuckets - 1);
+}
+
+/* The registered call whose address is p, or NULL; p is only compared. acalls.lock. */
+static struct scall *
+live_find_locked(const void *p)
+{
+	if (!p || acalls.nbuckets == 0)
+		return NULL;
+	for (struct scall *sc = acalls.buckets[live_bucket(p, acalls.nbuckets)]; sc; sc = sc->hnext)
+		if ((const void *)sc == p)
+			return sc;
+	return NULL;
+}
+
+/* Adds sc to the registry; false when out of memory. acalls.lock. */
+static bool
+live_add_locked(struct scall *sc)
+{
+	if (acalls.n >= acalls.nbuckets) {
+		/* Twice as many buckets; if that fails, the chains just get longer. */
+		size_t nb = acalls.nbuckets ? acalls.nbuckets * 2 : 64;
+		struct scall **b = calloc(nb, sizeof(*b));
+		if (b) {
+			for (size_t i = 0; i < acalls.nbuckets; i++) {
+				for (struct scall *x = acalls.buckets[i], *next; x; x = next) {
+					next = x->hnext;
+					size_t k = live_bucket(x, nb);
+					x->hnext = b[k];
+					b[k] = x;
+				}
+			}
+			free(acalls.buckets);
+			acalls.buckets = b;
+			acalls.nbuckets = nb;
+		} else if (acalls.nbuckets == 0) {
+			return false;
+		}
+	}
+	size_t k = live_bucket(sc, acalls.nbuckets);
+	sc->hnext = acalls.buckets[k];
+	acalls.buckets[k] = sc;
+	acalls.n++;
+	sc->registered = true;
+	return true;
+}
+
+static void
+live_del_locked(struct scall *sc)
+{
+	if (!sc->registered)
+		return;
+	for (struct scall **pp = &acalls.buckets[live_bucket(sc, acalls.nbuckets)]; *pp;
+	     pp = &(*pp)->hnext) {
+		if (*pp == sc) {
+			*pp = sc->hnext;
+			break;
+		}
+	}
+	sc->hnext = NULL;
+	sc->registered = false;
+	acalls.n--;
+}
+
+/* A state for an [async] call, initialised as RpcAsyncInitializeHandle() does, with StubInfo
+ * the call object and RuntimeInfo the call handle (both sc); NULL when out of memory. The
+ * oldest free state is reused first, so that a stale pointer to a state finds it in use by
+ * another call as late as possible. acalls.lock. */
+static struct astate *
+astate_get_locked(struct scall *sc)
+{
+	struct astate *a = acalls.free_head;
+	if (a) {
+		acalls.free_head = a->next_free;
+		if (!acalls.free_head)
+			acalls.free_tail = &acalls.free_head;
+	} else {
+		a = calloc(1, sizeof(*a));
+		if (!a)
+			return NULL;
+		a->next_all = acalls.all;
+		acalls.all = a;
+	}
+	a->next_free = NULL;
+	memset(&a->st, 0, sizeof(a->st));
+	a->st.Size = sizeof(a->st);
+	a->st.Signature = RPCRT_ASYNC_SIGNATURE;
+	a->st.StubInfo = sc;
+	a->st.RuntimeInfo = sc;
+	return a;
+}
+
+static void
+astate_put_locked(struct astate *a)
+{
+	memset(&a->st, 0, sizeof(a->st));
+	a->next_free = NULL;
+	*acalls.free_tail = a;
+	acalls.free_tail = &a->next_free;
+}
+
+static void conn_unref(struct conn *c);
+
+static void
+call_unref(struct scall *sc)
+{
+	if (atomic_fetch_sub_explicit(&sc->refs, 1u, memory_order_acq_rel) != 1)
+		return;
+	if (sc->astate) {
+		pthread_mutex_lock(&acalls.lock);
+		astate_put_locked(sc->astate);
+		pthread_mutex_unlock(&acalls.lock);
+	}
+	rpcrt_buf_free(&sc->req.stub);
+	conn_unref(sc->conn);
+	free(sc);
+}
+
+/* Ends a call for the application: its handles stop working and its subscriptions end (a
+ * notification already queued is then not delivered). acalls.lock. */
+static void
+end_locked(struct scall *sc)
+{
+	sc->phase = PHASE_DONE;
+	live_del_locked(sc);
+	for (int k = 0; k < NSUBS; k++)
+		sc->subs[k].on = false;
+}
+
+static void *
+notifier_main(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&acalls.lock);
+	for (;;) {
+		while (!acalls.q_head && !acalls.thread_exit)
+			pthread_cond_wait(&acalls.wake, &acalls.lock);
+		struct sub *s = acalls.q_head;
+		if (!s)
+			break;
+		acalls.q_head = s->qnext;
+		if (!acalls.q_head)
+			acalls.q_tail = &acalls.q_head;
+		s->qnext = NULL;
+		s->queued = false;
+		struct scall *sc = s->call;
+		bool deliver = s->on && sc->phase != PHASE_DONE;
+		RPC_NOTIFICATION_TYPES type = s->type;
+		RPC_ASYNC_NOTIFICATION_INFO info = s->info;
+		RPC_ASYNC_EVENT ev =
+			s == &sc->subs[SUB_CANCEL] ? RpcClientCancel : RpcClientDisconnect;
+		/* Callback routines get the async handle of an [async] call and the call handle
+		 * of a synchronous one (Microsoft Learn, RpcServerSubscribeForNotification). */
+		PRPC_ASYNC_STATE h = sc->astate ? &sc->astate->st : (PRPC_ASYNC_STATE)(void *)sc;
+		if (deliver && sc->astate)
+			sc->astate->st.Event = ev;
+		pthread_mutex_unlock(&acalls.lock);
+		if (deliver) {
+			if (type == RpcNotificationTypeCallback)
+				info.NotificationRoutine(h, NULL, ev);
+			else
+				SetEvent(info.hEvent);
+		}
+		call_unref(sc);
+		pthread_mutex_lock(&acalls.lock);
+	}
+	pthread_mutex_unlock(&acalls.lock);
+	return NULL;
+}
+
+/* Queues the notification of subscription s, if it is on and not queued yet. acalls.lock. */
+static void
+queue_note_locked(struct sub *s)
+{
+	if (!s->on || s->queued)
+		return;
+	if (!acalls.thread_running) {
+		if (pthread_create(&acalls.thread, NULL, notifier_main, NULL) != 0)
+			return; /* nobody could deliver it */
+		acalls.thread_running = true;
+	}
+	atomic_fetch_add_explicit(&s->call->refs, 1u, memory_order_relaxed);
+	s->queued = true;
+	s->count++;
+	*acalls.q_tail = s;
+	acalls.q_tail = &s->qnext;
+	pthread_cond_signal(&acalls.wake);
+}
+
+/* Delivers what is queued, then ends the notifier thread. */
+static void
+notifier_stop(void)
+{
+	pthread_mutex_lock(&acalls.lock);
+	bool running = acalls.thread_running;
+	acalls.thread_exit = true;
+	pthread_cond_signal(&acalls.wake);
+	pthread_mutex_unlock(&acalls.lock);
+	if (running)
+		pthread_join(acalls.thread, NULL);
+	pthread_mutex_lock(&acalls.lock);
+	acalls.thread_running = false;
+	acalls.thread_exit = false;
+	pthread_mutex_unlock(&acalls.lock);
+}
+
+/* Marks sc cancelled and tells its CallCancel subscriber, once. */
+static void
+mark_cancelled(struct scall *sc)
+{
+	pthread_mutex_lock(&acalls.lock);
+	if (!sc->cancelled) {
+		sc->cancelled = true;
+		queue_note_locked(&sc->subs[SUB_CANCEL]);
+	}
+	pthread_mutex_unlock(&acalls.lock);
 }
 
 /* ==== Small helpers ========================================================================== */
@@ -537,8 +865,9 @@ refuse_nak(struct conn *c, uint32_t call_id, int reason)
 
 /* ==== Connections: lifetime ================================================================== */
 
-/* Closes the connection: no more events, no more output. Calls still running keep their
- * references and find it closed. Loop thread, or rpcrt_server_reset() after the loop stopped. */
+/* Closes the connection: no more events, no more output. Calls still running or pending keep
+ * their references and find it closed; their ClientDisconnect subscribers are told. Loop
+ * thread, or rpcrt_server_reset() after the loop stopped. */
 static void
 conn_close(struct conn *c)
 {
@@ -548,6 +877,12 @@ conn_close(struct conn *c)
 		return;
 	}
 	c->closed = true;
+	pthread_mutex_lock(&acalls.lock);
+	for (struct scall *sc = c->live; sc; sc = sc->cnext) {
+		sc->disconnected = true;
+		queue_note_locked(&sc->subs[SUB_DISCONNECT]);
+	}
+	pthread_mutex_unlock(&acalls.lock);
 	rpcrt_loop_del(c->watch);
 	c->watch = NULL;
 	close(c->fd);
@@ -654,7 +989,7 @@ deadline_after(uint32_t ms)
 	return ts;
 }
 
-static struct job *run_job(struct job *j);
+static struct scall *run_job(struct scall *sc);
 
 static void *
 worker_main(void *arg)
@@ -673,7 +1008,7 @@ worker_main(void *arg)
 		/* A lowered MaxCalls retires the extra workers as they become free. */
 		if (!srv.q_head || (srv.nworkers > srv.max_calls && !srv.workers_exit))
 			break;
-		struct job *j = srv.q_head;
+		struct scall *j = srv.q_head;
 		srv.q_head = j->next;
 		if (!srv.q_head)
 			srv.q_tail = &srv.q_head;
@@ -682,7 +1017,7 @@ worker_main(void *arg)
 		/* A connection without CONC_MPX has its calls run one after the other, by the
 		 * worker that ran the one before. */
 		while (j) {
-			struct job *next = run_job(j);
+			struct scall *next = run_job(j);
 			srv_enter();
 			if (--srv.active == 0)
 				pthread_cond_broadcast(&srv.state);
@@ -750,17 +1085,18 @@ marshal_fault(RPC_STATUS st)
 	}
 }
 
-/* Calls the manager. An exception it raises (RpcRaiseException) ends up here instead of
- * unwinding into the worker; *ret_raised says whether one did, and its code is returned. */
+/* Calls the manager (an [async] one with async_state first). An exception it raises
+ * (RpcRaiseException) ends up here instead of unwinding into the worker; *ret_raised says
+ * whether one did, and its code is returned. */
 static RPC_STATUS
-invoke_manager(const rpcrt_ffi_proc *ffi, void (*fn)(void), void **args, void *ret,
-	       bool *ret_raised)
+invoke_manager(const rpcrt_ffi_proc *ffi, void (*fn)(void), void *async_state, void **args,
+	       void *ret, bool *ret_raised)
 {
 	volatile RPC_STATUS code = RPC_S_OK;
 	volatile bool raised = false;
 
 	RpcTryExcept {
-		rpcrt_ffi_invoke(ffi, fn, NULL, args, ret);
+		rpcrt_ffi_invoke(ffi, fn, async_state, args, ret);
 	}
 	RpcExcept(EXCEPTION_EXECUTE_HANDLER) {
 		raised = true;
@@ -800,77 +1136,299 @@ admit(struct conn *c, const struct reg *r)
 	return st == RPC_S_OK ? 0 : RPC_S_ACCESS_DENIED;
 }
 
-/* Unmarshals, calls the manager, marshals its reply into resp. Returns 0 or the fault
- * status; *ret_dne stays true unless the manager was entered. */
-static uint32_t
-execute(struct conn *c, struct reg *r, const rpcrt_pdu_call *call, rpcrt_buf *resp, bool *ret_dne)
+/* Whether nothing more can be sent on c. */
+static bool
+conn_gone(struct conn *c)
 {
-	const ridl_proc *proc = r->itf->procs[call->opnum];
-	void (*fn)(void) = r->epv[call->opnum];
+	pthread_mutex_lock(&c->lock);
+	bool gone = c->closed || c->draining;
+	pthread_mutex_unlock(&c->lock);
+	return gone;
+}
+
+/* Queues the response fragments of the call req whose stub data is resp, or a fault when they
+ * cannot be built; returns the status of building them. */
+static RPC_STATUS
+send_response(struct conn *c, const rpcrt_pdu_call *req, const rpcrt_buf *resp)
+{
+	rpcrt_buf out = { 0 };
+	rpcrt_pdu_response rs = { .p_cont_id = req->p_cont_id,
+				  .stub = resp->data,
+				  .stub_len = resp->len };
+	RPC_STATUS st = rpcrt_pdu_encode_response_frags(&out, req->call_id, 0, &rs, c->frag);
+	if (st == RPC_S_OK)
+		conn_send(c, &out);
+	else
+		send_fault(c, req->call_id, req->p_cont_id, RPCRT_NCA_S_FAULT_REMOTE_NO_MEMORY,
+			   false);
+	rpcrt_buf_free(&out);
+	return st;
+}
+
+/* Frees what the call's manager was given: what it allocated for [out] parameters, then the
+ * frame and everything unmarshalled with it, and the binding. */
+static void
+frame_free(struct scall *sc)
+{
+	if (sc->proc)
+		rpcrt_ndr_free_frame(sc->proc, &sc->frame, &sc->arena);
+	rpcrt_arena_release(&sc->arena);
+	sc->proc = NULL;
+	rpcrt_binding_unref(sc->binding);
+	sc->binding = NULL;
+}
+
+/* Unlinks sc from c's live list. c->lock. */
+static void
+live_unlink_locked(struct conn *c, struct scall *sc)
+{
+	if (sc->cprev)
+		sc->cprev->cnext = sc->cnext;
+	else
+		c->live = sc->cnext;
+	if (sc->cnext)
+		sc->cnext->cprev = sc->cprev;
+	sc->cprev = sc->cnext = NULL;
+}
+
+/* The call has ended (its reply or fault is queued, or it was dropped): its connection stops
+ * counting it, and the call's own reference is dropped. Returns the connection's next call,
+ * if it waited for this one (without CONC_MPX). */
+static struct scall *
+call_end(struct scall *sc)
+{
+	struct conn *c = sc->conn;
+	pthread_mutex_lock(&c->lock);
+	c->calls--;
+	live_unlink_locked(c, sc);
+	struct scall *next = c->pend;
+	if (next) {
+		c->pend = next->next;
+		if (!c->pend)
+			c->pend_tail = &c->pend;
+		next->next = NULL;
+	}
+	pthread_mutex_unlock(&c->lock);
+	call_unref(sc);
+	return next;
+}
+
+static void
+active_done(void)
+{
+	srv_enter();
+	if (--srv.active == 0)
+		pthread_cond_broadcast(&srv.state);
+	srv_leave();
+}
+
+/* Hands the calls that waited for an [async] call on a connection without CONC_MPX to the
+ * workers, one at a time as before. If no worker can run them (the server is being reset),
+ * they are refused as dispatch() refuses calls it cannot queue. Any thread but the loop's. */
+static void
+run_waiting(struct scall *sc)
+{
+	while (sc) {
+		srv_enter();
+		if (!srv.resetting && (srv.nworkers > 0 || spawn_worker_locked())) {
+			*srv.q_tail = sc;
+			srv.q_tail = &sc->next;
+			srv.nqueued++;
+			wake_worker_locked();
+			srv_leave();
+			return;
+		}
+		srv_leave();
+		send_fault(sc->conn, sc->req.call_id, sc->req.p_cont_id,
+			   RPCRT_NCA_S_SERVER_TOO_BUSY, true);
+		struct scall *next = call_end(sc);
+		active_done();
+		sc = next;
+	}
+}
+
+/* Ends an [async] call that the caller has just taken out of the application's hands
+ * (end_locked): with complete, the [out] and [in,out] parameters and *reply are marshalled
+ * into a response, else a fault carrying fault is sent. Nothing is marshalled or sent once the
+ * connection is gone (ms-rpc-async.md §3 "Handling errors": a failure after the server's
+ * CompleteCall is the runtime's, the server is not told). Then the call's memory is freed, the
+ * call waiting behind it (if any) runs, and the call stops counting as active. Returns the
+ * marshalling failure or RPC_S_OUT_OF_MEMORY; the client then gets a fault. */
+static RPC_STATUS
+async_finish(struct scall *sc, bool complete, const void *reply, uint32_t fault)
+{
+	struct conn *c = sc->conn;
+	RPC_STATUS ret = RPC_S_OK;
+	rpcrt_buf resp = { 0 };
+	bool gone = conn_gone(c);
+
+	if (complete && !gone) {
+		RPC_STATUS st = rpcrt_ndr_marshal_response(sc->proc, sc->frame.args, reply, &resp);
+		if (st != RPC_S_OK) {
+			ret = st;
+			fault = marshal_fault(st);
+		}
+	}
+	frame_free(sc);
+	reg_release(sc->reg);
+	sc->reg = NULL;
+	if (!gone) {
+		if (fault)
+			send_fault(c, sc->req.call_id, sc->req.p_cont_id, fault, false);
+		else if (send_response(c, &sc->req, &resp) != RPC_S_OK)
+			ret = RPC_S_OUT_OF_MEMORY;
+	}
+	rpcrt_buf_free(&resp);
+	run_waiting(call_end(sc));
+	active_done();
+	return ret;
+}
+
+/* Runs an [async] manager routine (ms-rpc-async.md §3 "Server-side asynchronous RPC"). The call
+ * gets its RPC_ASYNC_STATE and its place in the registry, and counts as active until it ends,
+ * so that RpcServerListen and RpcServerUnregisterIf wait for it; the worker is free as soon as
+ * the manager returns. The manager may end the call before it returns (RpcAsyncCompleteCall or
+ * RpcAsyncAbortCall, on its own thread or another), so the worker keeps a reference to the call
+ * and a hold on the registration (whose prepared cif libffi reads after the manager returns)
+ * until then. An exception the manager raises before the call has ended faults it (rule 7);
+ * one raised after that is ignored, the reply being on its way. Returns a fault status when the
+ * manager could not be entered, else 0. */
+static uint32_t
+execute_async(struct scall *sc, void (*fn)(void), bool *ret_dne, bool *ret_async)
+{
+	struct reg *r = sc->reg;
+	pthread_mutex_lock(&acalls.lock);
+	struct astate *a = astate_get_locked(sc);
+	if (!a || !live_add_locked(sc)) {
+		if (a)
+			astate_put_locked(a);
+		pthread_mutex_unlock(&acalls.lock);
+		return RPCRT_NCA_S_FAULT_REMOTE_NO_MEMORY;
+	}
+	sc->astate = a;
+	sc->phase = PHASE_RUNNING;
+	atomic_fetch_add_explicit(&sc->refs, 1u, memory_order_relaxed);
+	pthread_mutex_unlock(&acalls.lock);
+	srv_enter();
+	srv.active++;
+	r->calls++;
+	srv_leave();
+	*ret_dne = false;
+	*ret_async = true;
+
+	bool raised;
+	cur_call = sc;
+	RPC_STATUS code =
+		invoke_manager(&r->ffi[sc->req.opnum], fn, &a->st, sc->frame.args, NULL, &raised);
+	cur_call = NULL;
+
+	bool fault_it = false;
+	pthread_mutex_lock(&acalls.lock);
+	if (sc->phase == PHASE_RUNNING) {
+		if (raised) {
+			end_locked(sc);
+			fault_it = true;
+		} else {
+			sc->phase = PHASE_PENDING;
+		}
+	}
+	pthread_mutex_unlock(&acalls.lock);
+	if (fault_it)
+		async_finish(sc, false, NULL, fault_status(code));
+	reg_release(r);
+	call_unref(sc);
+	return 0;
+}
+
+/* Unmarshals the request into the call's frame and calls the manager. A synchronous call's
+ * reply is marshalled into resp and its frame freed here; an [async] call continues in
+ * execute_async() and *ret_async says so. Returns 0 or the fault status; *ret_dne stays true
+ * unless the manager was entered. */
+static uint32_t
+execute(struct scall *sc, rpcrt_buf *resp, bool *ret_dne, bool *ret_async)
+{
+	struct conn *c = sc->conn;
+	struct reg *r = sc->reg;
+	const ridl_proc *proc = r->itf->procs[sc->req.opnum];
+	void (*fn)(void) = r->epv[sc->req.opnum];
 	if (!fn)
 		return RPCRT_NCA_S_OP_RNG_ERROR;
 
-	rpcrt_arena arena;
-	rpcrt_frame frame;
-	rpcrt_arena_init(&arena);
-	RPC_STATUS st = rpcrt_ndr_unmarshal_request(proc, call->stub.data, call->stub.len,
-						    call->drep[0], &arena, NULL, &frame);
+	RPC_STATUS st = rpcrt_ndr_unmarshal_request(proc, sc->req.stub.data, sc->req.stub.len,
+						    sc->req.drep[0], &sc->arena, NULL, &sc->frame);
+	/* The frame holds copies: a pending call does not keep the request's bytes. */
+	rpcrt_buf_free(&sc->req.stub);
 	if (st != RPC_S_OK) {
-		rpcrt_arena_release(&arena);
+		rpcrt_arena_release(&sc->arena);
 		return unmarshal_fault(st);
 	}
+	sc->proc = proc;
 	/* An explicit handle_t parameter receives the call's server binding. */
-	rpcrt_binding *b = NULL;
 	for (uint32_t i = 0; i < proc->nparams; i++) {
 		const ridl_param *p = &proc->params[i];
 		if ((p->flags & RIDL_PF_BINDING) && p->type->kind == RIDL_K_HANDLE) {
-			if (!b && !(b = conn_binding(c))) {
-				rpcrt_arena_release(&arena);
+			if (!sc->binding && !(sc->binding = conn_binding(c))) {
+				frame_free(sc);
 				return RPCRT_NCA_S_FAULT_REMOTE_NO_MEMORY;
 			}
-			RPC_BINDING_HANDLE h = b;
-			memcpy(frame.args[i], &h, sizeof(h));
+			RPC_BINDING_HANDLE h = sc->binding;
+			memcpy(sc->frame.args[i], &h, sizeof(h));
 		}
 	}
 
+	if (proc->flags & RIDL_PROC_ASYNC) {
+		uint32_t fault = execute_async(sc, fn, ret_dne, ret_async);
+		if (fault)
+			frame_free(sc);
+		return fault;
+	}
+
 	*ret_dne = false;
-	void *ret = proc->ret ? frame.ret : NULL;
+	void *ret = proc->ret ? sc->frame.ret : NULL;
 	bool raised;
-	RPC_STATUS code = invoke_manager(&r->ffi[call->opnum], fn, frame.args, ret, &raised);
+	sc->phase = PHASE_RUNNING;
+	cur_call = sc;
+	RPC_STATUS code =
+		invoke_manager(&r->ffi[sc->req.opnum], fn, NULL, sc->frame.args, ret, &raised);
+	cur_call = NULL;
+	/* Only this thread registers a synchronous call (a subscription from its manager), so
+	 * it can tell without the lock whether anybody else may look at the phase. */
+	if (sc->registered) {
+		pthread_mutex_lock(&acalls.lock);
+		end_locked(sc);
+		pthread_mutex_unlock(&acalls.lock);
+	} else {
+		sc->phase = PHASE_DONE;
+	}
 	uint32_t fault = 0;
 	if (raised) {
 		fault = fault_status(code);
 	} else {
-		st = rpcrt_ndr_marshal_response(proc, frame.args, ret, resp);
+		st = rpcrt_ndr_marshal_response(proc, sc->frame.args, ret, resp);
 		if (st != RPC_S_OK)
 			fault = marshal_fault(st);
 	}
-	/* What the manager allocated for its [out]s, then everything the call unmarshalled. */
-	rpcrt_ndr_free_frame(proc, &frame, &arena);
-	rpcrt_arena_release(&arena);
-	rpcrt_binding_unref(b);
+	frame_free(sc);
 	return fault;
 }
 
 /* Runs one call and sends its reply; returns the connection's next call to run, if it waits
- * for this one. */
-static struct job *
-run_job(struct job *j)
+ * for this one. An [async] call that its manager did not end goes on without the worker: it
+ * ends in async_finish(), which also runs the call waiting behind it. */
+static struct scall *
+run_job(struct scall *sc)
 {
-	struct conn *c = j->conn;
-	rpcrt_pdu_call *call = &j->call;
+	struct conn *c = sc->conn;
+	rpcrt_pdu_call *call = &sc->req;
 	rpcrt_buf resp = { 0 };
 	uint32_t fault = 0;
-	bool dne = true;
+	bool dne = true, async = false;
 	struct reg *r = NULL;
 
 	/* A call whose client is gone, or whose connection a protocol error ends, is not
 	 * started: nobody could get its reply. */
-	pthread_mutex_lock(&c->lock);
-	bool gone = c->closed || c->draining;
-	pthread_mutex_unlock(&c->lock);
-	if (gone)
-		goto done;
+	if (conn_gone(c))
+		return call_end(sc);
 
 	/* Context, interface, opnum, in this order, each refused with DID_NOT_EXECUTE (T35;
 	 * Samba dcesrv_request: unknown context nca_s_unknown_if, opnum out of range
@@ -907,72 +1465,62 @@ run_job(struct job *j)
 		fault = RPCRT_NCA_S_OP_RNG_ERROR;
 	if (!fault)
 		fault = admit(c, r);
+	sc->reg = r;
 	if (!fault)
-		fault = execute(c, r, call, &resp, &dne);
+		fault = execute(sc, &resp, &dne, &async);
+	if (async)
+		return NULL;
 	if (r)
 		reg_release(r);
+	sc->reg = NULL;
 
-	if (fault) {
+	if (fault)
 		send_fault(c, call->call_id, call->p_cont_id, fault, dne);
-	} else {
-		rpcrt_buf out = { 0 };
-		rpcrt_pdu_response rs = { .p_cont_id = call->p_cont_id,
-					  .stub = resp.data,
-					  .stub_len = resp.len };
-		if (rpcrt_pdu_encode_response_frags(&out, call->call_id, 0, &rs, c->frag) ==
-		    RPC_S_OK)
-			conn_send(c, &out);
-		else
-			send_fault(c, call->call_id, call->p_cont_id,
-				   RPCRT_NCA_S_FAULT_REMOTE_NO_MEMORY, false);
-		rpcrt_buf_free(&out);
-	}
+	else
+		send_response(c, call, &resp);
 	rpcrt_buf_free(&resp);
-done:
-	rpcrt_buf_free(&call->stub);
-	pthread_mutex_lock(&c->lock);
-	c->calls--;
-	struct job *next = c->pend;
-	if (next) {
-		c->pend = next->next;
-		if (!c->pend)
-			c->pend_tail = &c->pend;
-		next->next = NULL;
-	}
-	pthread_mutex_unlock(&c->lock);
-	conn_unref(c);
-	free(j);
-	return next;
+	return call_end(sc);
 }
 
 /* A complete request: to the worker queue, or, on a connection without CONC_MPX whose
- * previous call has not finished, behind that call, so that a client that sends its calls
+ * previous call has not ended, behind that call, so that a client that sends its calls
  * without waiting for the replies gets them in order, one call running at a time ([MS-RPCE]
- * 3.3.1.5.4; Samba queues them the same way). Refused with nca_s_server_too_busy when the
- * connection or the server has too many calls waiting (T39, T41). Loop thread. */
+ * 3.3.1.5.4; Samba queues them the same way); an [async] call that is pending counts as
+ * running. Refused with nca_s_server_too_busy when the connection or the server has too many
+ * calls (T39, T41). A request that carried PFC_PENDING_CANCEL is cancelled from the start.
+ * Loop thread. */
 static void
 dispatch(struct conn *c, rpcrt_pdu_call *call)
 {
-	struct job *j = malloc(sizeof(*j));
+	struct scall *sc = calloc(1, sizeof(*sc));
 	bool busy = true, serial = false;
 
 	/* Counted before it becomes visible to a worker, which may finish it at once. */
 	srv_enter();
 	srv.active++;
 	srv_leave();
-	if (j) {
+	if (sc) {
+		sc->magic = RPCRT_ACALL_SERVER_MAGIC;
+		atomic_init(&sc->refs, 1u);
 		atomic_fetch_add_explicit(&c->refs, 1u, memory_order_relaxed);
-		j->conn = c;
-		j->call = *call;
-		j->next = NULL;
+		sc->conn = c;
+		sc->req = *call;
+		sc->cancelled = call->cancel_pending;
+		for (int k = 0; k < NSUBS; k++)
+			sc->subs[k].call = sc;
+		rpcrt_arena_init(&sc->arena);
 		pthread_mutex_lock(&c->lock);
 		busy = c->calls >= c->lim.max_conn_calls;
 		if (!busy) {
 			serial = !c->conc_mpx && c->calls > 0;
 			c->calls++;
+			sc->cnext = c->live;
+			if (c->live)
+				c->live->cprev = sc;
+			c->live = sc;
 			if (serial) {
-				*c->pend_tail = j;
-				c->pend_tail = &j->next;
+				*c->pend_tail = sc;
+				c->pend_tail = &sc->next;
 			}
 		}
 		pthread_mutex_unlock(&c->lock);
@@ -981,11 +1529,11 @@ dispatch(struct conn *c, rpcrt_pdu_call *call)
 	}
 	if (!busy) {
 		srv_enter();
-		/* A job is only queued when some worker exists or can start to run it. */
+		/* A call is only queued when some worker exists or can start to run it. */
 		if (srv.nqueued < srv.lim.max_queued && !srv.resetting &&
 		    (srv.nworkers > 0 || spawn_worker_locked())) {
-			*srv.q_tail = j;
-			srv.q_tail = &j->next;
+			*srv.q_tail = sc;
+			srv.q_tail = &sc->next;
 			srv.nqueued++;
 			wake_worker_locked();
 			srv_leave();
@@ -994,17 +1542,15 @@ dispatch(struct conn *c, rpcrt_pdu_call *call)
 		srv_leave();
 		pthread_mutex_lock(&c->lock);
 		c->calls--;
+		live_unlink_locked(c, sc);
 		pthread_mutex_unlock(&c->lock);
 	}
-	if (j) {
-		*call = j->call;
-		free(j);
+	if (sc) {
+		*call = sc->req;
+		free(sc);
 		conn_unref(c);
 	}
-	srv_enter();
-	if (--srv.active == 0)
-		pthread_cond_broadcast(&srv.state);
-	srv_leave();
+	active_done();
 	send_fault(c, call->call_id, call->p_cont_id, RPCRT_NCA_S_SERVER_TOO_BUSY, true);
 	rpcrt_buf_free(&call->stub);
 }
@@ -1259,6 +1805,35 @@ handle_request(struct conn *c, const rpcrt_pdu_hdr *h, const uint8_t *p)
 	dispatch(c, &call);
 }
 
+/* A co_cancel or orphaned PDU. A cancel is a request, not an order (C706): the call is marked
+ * cancelled, which its manager can see with RpcServerTestCancel() or a CallCancel
+ * subscription, and it ends as its manager decides. Before the call is complete, co_cancel
+ * marks the call being reassembled, which starts cancelled. orphaned means the client has
+ * abandoned the call: one still being reassembled is dropped and never runs; one already
+ * dispatched (synchronous or [async]) is treated as cancelled, since nothing else can tell its
+ * manager, and its reply, if any, is sent and ignored by the client (we negotiated
+ * KEEP_CONNECTION_ON_ORPHAN, so the connection stays). A call_id that names no call is
+ * ignored. Loop thread. */
+static void
+cancel_call(struct conn *c, const rpcrt_pdu_hdr *h)
+{
+	if (c->reasm.active && c->reasm.call.call_id == h->call_id) {
+		if (h->ptype == RPCRT_PTYPE_ORPHANED)
+			rpcrt_pdu_reasm_reset(&c->reasm);
+		else
+			c->reasm.call.cancel_pending = true;
+		return;
+	}
+	pthread_mutex_lock(&c->lock);
+	for (struct scall *sc = c->live; sc; sc = sc->cnext) {
+		if (sc->req.call_id == h->call_id) {
+			mark_cancelled(sc);
+			break;
+		}
+	}
+	pthread_mutex_unlock(&c->lock);
+}
+
 /* One whole fragment whose header parsed. Loop thread. */
 static void
 handle_pdu(struct conn *c, const rpcrt_pdu_hdr *h, const uint8_t *p)
@@ -1281,14 +1856,8 @@ handle_pdu(struct conn *c, const rpcrt_pdu_hdr *h, const uint8_t *p)
 			handle_alter(c, h, p);
 		break;
 	case RPCRT_PTYPE_CO_CANCEL:
-		/* Synchronous managers cannot be told; the call completes as usual, as C706
-		 * allows (a cancel is a request, not an order). */
-		break;
 	case RPCRT_PTYPE_ORPHANED:
-		/* The client abandons the call: if it is still being reassembled, it never
-		 * runs; if it already runs, its reply will be ignored by the client. */
-		if (c->reasm.active && c->reasm.call.call_id == h->call_id)
-			rpcrt_pdu_reasm_reset(&c->reasm);
+		cancel_call(c, h);
 		break;
 	default:
 		/* auth3 without a security context, and the PDUs only a server sends
@@ -1726,8 +2295,9 @@ RpcServerInqBindings(RPC_BINDING_VECTOR **BindingVector)
  * - the same interface version registered twice with the nil type: RPC_S_TYPE_ALREADY_REGISTERED,
  *   the DCE reference runtime's answer (Microsoft Learn lists the code, "The type UUID has
  *   already been registered", without saying when);
- * - [async] procedures: RPC_S_CANNOT_SUPPORT until the asynchronous server exists;
  * - what rpcrt_ffi_prepare refuses (a manager signature libffi cannot call).
+ * [async] procedures (RIDL_PROC_ASYNC in the tables) are served: their managers are called as
+ * void Proc(PRPC_ASYNC_STATE, params...), the prototype the generated header declares.
  * MaxRpcSize bounds every request of the interface on every transport (security-tests decision
  * 1.7-4; Windows exempts ncalrpc); (UINT)-1 removes the limit, as Microsoft Learn says.
  * RpcServerRegisterIf and RpcServerRegisterIfEx apply 4 MiB, the limit of [MS-RPCE] 3.3.3.5.4
@@ -1749,10 +2319,6 @@ RpcServerRegisterIf2(RPC_IF_HANDLE IfSpec, UUID *MgrTypeUuid, RPC_MGR_EPV *MgrEp
 	void (*const *epv)(void) = MgrEpv ? (void (*const *)(void))MgrEpv : itf->manager_epv;
 	if (!epv)
 		return RPC_S_UNKNOWN_MGR_TYPE;
-	for (uint32_t i = 0; i < itf->nprocs; i++)
-		if (itf->procs[i]->flags & RIDL_PROC_ASYNC)
-			return RPC_S_CANNOT_SUPPORT;
-
 	struct reg *r = calloc(1, sizeof(*r));
 	if (!r)
 		return RPC_S_OUT_OF_MEMORY;
@@ -1810,7 +2376,8 @@ RpcServerRegisterIf(RPC_IF_HANDLE IfSpec, UUID *MgrTypeUuid, RPC_MGR_EPV *MgrEpv
  * RPC_S_UNKNOWN_MGR_TYPE for a type not registered (every non-nil type here), which is also
  * the DCE reference runtime's answer when IfSpec is NULL and nothing matches. New calls are
  * refused at once; with WaitForCallsToComplete the function returns after the calls in
- * progress have ended (so it must not be called from one of them). */
+ * progress have ended, [async] calls waiting for RpcAsyncCompleteCall included (so it must not
+ * be called from one of them, nor by the thread that is to complete one). */
 RPC_STATUS RPC_ENTRY
 RpcServerUnregisterIf(RPC_IF_HANDLE IfSpec, UUID *MgrTypeUuid, UINT WaitForCallsToComplete)
 {
@@ -2056,29 +2623,235 @@ rpcrt_server_reset(void)
 		reg_free(r);
 	}
 	rpcrt_loop_free(loop);
+
+	/* Every call has ended; what the notifier still holds is delivered (or skipped) and
+	 * released before the pool goes. */
+	notifier_stop();
+	pthread_mutex_lock(&acalls.lock);
+	for (struct astate *a = acalls.all, *n; a; a = n) {
+		n = a->next_all;
+		free(a);
+	}
+	acalls.all = NULL;
+	acalls.free_head = NULL;
+	acalls.free_tail = &acalls.free_head;
+	free(acalls.buckets);
+	acalls.buckets = NULL;
+	acalls.nbuckets = 0;
+	acalls.n = 0;
+	pthread_mutex_unlock(&acalls.lock);
 }
 
-/* ---- [async] manager routines (not yet: these placeholders own no state) ---- */
+/* ==== [async] calls, cancels and notifications ================================================ */
+
+/* The live [async] call whose state is pAsync, or NULL. Nothing the application passes is
+ * dereferenced beyond what async.c has read already (Size, Signature: the state is readable
+ * memory): StubInfo is only looked up in the registry. acalls.lock. */
+static struct scall *
+owned_locked(const RPC_ASYNC_STATE *pAsync)
+{
+	struct scall *sc = live_find_locked(pAsync->StubInfo);
+	if (!sc || !sc->astate || &sc->astate->st != pAsync || sc->phase == PHASE_DONE)
+		return NULL;
+	return sc;
+}
 
 bool
 rpcrt_server_async_owns(const RPC_ASYNC_STATE *pAsync)
 {
-	(void)pAsync;
-	return false;
+	pthread_mutex_lock(&acalls.lock);
+	bool owns = owned_locked(pAsync) != NULL;
+	pthread_mutex_unlock(&acalls.lock);
+	return owns;
 }
 
+/* RpcAsyncCompleteCall on the server (ms-rpc-async.md §2.5, rule 7). The call is looked up again
+ * under the lock, since another thread may have ended it after async.c asked
+ * rpcrt_server_async_owns(): then RPC_S_INVALID_ASYNC_HANDLE. Reply NULL for a procedure that
+ * returns a value: RPC_S_INVALID_ARG, and the call stays as it was (§6 item 2). Otherwise the
+ * call ends whatever happens next: RPC_S_OK, or the status that kept its reply from being
+ * marshalled (the client gets a fault with it, as from a synchronous manager). */
 RPC_STATUS
 rpcrt_server_async_complete(PRPC_ASYNC_STATE pAsync, void *Reply)
 {
-	(void)pAsync;
-	(void)Reply;
-	return RPC_S_INVALID_ASYNC_HANDLE;
+	pthread_mutex_lock(&acalls.lock);
+	struct scall *sc = owned_locked(pAsync);
+	if (!sc) {
+		pthread_mutex_unlock(&acalls.lock);
+		return RPC_S_INVALID_ASYNC_HANDLE;
+	}
+	if (!Reply && sc->proc->ret) {
+		pthread_mutex_unlock(&acalls.lock);
+		return RPC_S_INVALID_ARG;
+	}
+	end_locked(sc);
+	pthread_mutex_unlock(&acalls.lock);
+	return async_finish(sc, true, Reply, 0);
 }
 
+/* RpcAsyncAbortCall (ms-rpc-async.md §2.6): a fault carrying code, nothing marshalled. Codes
+ * that [MS-RPCE] 3.3.3.5.1 forbids in a fault become nca_s_fault_unspec, as for a manager's
+ * exception (T31). */
 RPC_STATUS
 rpcrt_server_async_abort(PRPC_ASYNC_STATE pAsync, uint32_t code)
 {
-	(void)pAsync;
-	(void)code;
-	return RPC_S_INVALID_ASYNC_HANDLE;
+	pthread_mutex_lock(&acalls.lock);
+	struct scall *sc = owned_locked(pAsync);
+	if (!sc) {
+		pthread_mutex_unlock(&acalls.lock);
+		return RPC_S_INVALID_ASYNC_HANDLE;
+	}
+	end_locked(sc);
+	pthread_mutex_unlock(&acalls.lock);
+	async_finish(sc, false, NULL, fault_status((RPC_STATUS)code));
+	return RPC_S_OK;
+}
+
+/* The call a binding argument of RpcServerTestCancel and the subscription functions names:
+ * NULL for the call the current thread runs ("If this function is called on the same thread
+ * that RPC has dispatched a call on, this parameter can be set to NULL", Microsoft Learn), else
+ * a call handle (RpcAsyncGetCallHandle, or what a Callback notification received). Statuses:
+ * RPC_S_NO_CALL_ACTIVE for NULL on a thread that runs no call (or whose [async] call has
+ * ended), RPC_S_INVALID_BINDING for a handle that is not a live call's. acalls.lock. */
+static RPC_STATUS
+call_of_locked(RPC_BINDING_HANDLE h, struct scall **ret)
+{
+	struct scall *sc;
+	if (!h) {
+		sc = cur_call;
+		if (!sc || sc->phase == PHASE_DONE)
+			return RPC_S_NO_CALL_ACTIVE;
+	} else {
+		sc = live_find_locked(h);
+		if (!sc)
+			return RPC_S_INVALID_BINDING;
+	}
+	*ret = sc;
+	return RPC_S_OK;
+}
+
+/* ms-rpc-async.md §2.8: only reports. */
+RPC_STATUS RPC_ENTRY
+RpcServerTestCancel(RPC_BINDING_HANDLE BindingHandle)
+{
+	struct scall *sc;
+	pthread_mutex_lock(&acalls.lock);
+	RPC_STATUS st = call_of_locked(BindingHandle, &sc);
+	if (st == RPC_S_OK)
+		st = sc->cancelled ? RPC_S_OK : RPC_S_CALL_IN_PROGRESS;
+	pthread_mutex_unlock(&acalls.lock);
+	return st;
+}
+
+/* The subscriptions one RPC_NOTIFICATIONS value names: a bit per subscription, 0 for a value
+ * that names none we support. */
+static unsigned
+subs_of(RPC_NOTIFICATIONS n)
+{
+	switch ((unsigned)n) {
+	case RpcNotificationClientDisconnect:
+		return 1u << SUB_DISCONNECT;
+	case RpcNotificationCallCancel:
+		return 1u << SUB_CANCEL;
+	case RpcNotificationClientDisconnect | RpcNotificationCallCancel:
+		return 1u << SUB_DISCONNECT | 1u << SUB_CANCEL;
+	default:
+		return 0;
+	}
+}
+
+/* ms-rpc-async.md §2.9 and Microsoft Learn (RpcServerSubscribeForNotification). The arguments
+ * are checked first, in order, then the call:
+ * - Notification: ClientDisconnect, CallCancel, or both as a bitwise combination; anything
+ *   else RPC_S_CANNOT_SUPPORT;
+ * - NotificationType: None RPC_S_INVALID_ARG; Callback and Event are supported; Apc, Ioc and
+ *   Hwnd RPC_S_CANNOT_SUPPORT (no thread of the application waits for them here); a value
+ *   that is no type RPC_S_INVALID_ARG;
+ * - NotificationInfo NULL, a NULL routine, an hEvent that is not a live event (CreateEvent),
+ *   or Event with both notifications ("two separate calls are required" for events):
+ *   RPC_S_INVALID_ARG;
+ * - the call: see call_of_locked(); a synchronous call is registered here, so that the call
+ *   handle its Callback routines receive works with RpcServerTestCancel().
+ * The info is copied. Subscribing again replaces the subscription. An event that happened
+ * before the subscription (the call is cancelled already, its client is gone already) is
+ * notified at once, so that a manager that subscribes late does not wait for ever. Callback
+ * routines run on the notifier thread as routine(h, NULL, RpcClientDisconnect or
+ * RpcClientCancel), h being the async handle of an [async] call (whose Event member is set
+ * first) or the call handle of a synchronous one; Event subscriptions SetEvent(u.hEvent).
+ * Nothing is delivered once the call has ended or the subscription is cancelled. */
+RPC_STATUS RPC_ENTRY
+RpcServerSubscribeForNotification(RPC_BINDING_HANDLE Binding, RPC_NOTIFICATIONS Notification,
+				  RPC_NOTIFICATION_TYPES NotificationType,
+				  RPC_ASYNC_NOTIFICATION_INFO *NotificationInfo)
+{
+	unsigned which = subs_of(Notification);
+	if (!which)
+		return RPC_S_CANNOT_SUPPORT;
+	switch (NotificationType) {
+	case RpcNotificationTypeCallback:
+	case RpcNotificationTypeEvent:
+		break;
+	case RpcNotificationTypeApc:
+	case RpcNotificationTypeIoc:
+	case RpcNotificationTypeHwnd:
+		return RPC_S_CANNOT_SUPPORT;
+	default:
+		return RPC_S_INVALID_ARG;
+	}
+	if (!NotificationInfo)
+		return RPC_S_INVALID_ARG;
+	if (NotificationType == RpcNotificationTypeCallback &&
+	    !NotificationInfo->NotificationRoutine)
+		return RPC_S_INVALID_ARG;
+	if (NotificationType == RpcNotificationTypeEvent &&
+	    (which != (which & -which) || !rpcrt_handle_is_event(NotificationInfo->hEvent)))
+		return RPC_S_INVALID_ARG;
+
+	struct scall *sc;
+	pthread_mutex_lock(&acalls.lock);
+	RPC_STATUS st = call_of_locked(Binding, &sc);
+	if (st == RPC_S_OK && !sc->registered && !live_add_locked(sc))
+		st = RPC_S_OUT_OF_MEMORY;
+	if (st == RPC_S_OK) {
+		for (int k = 0; k < NSUBS; k++) {
+			if (!(which & 1u << k))
+				continue;
+			struct sub *s = &sc->subs[k];
+			s->on = true;
+			s->type = NotificationType;
+			s->info = *NotificationInfo;
+			s->count = 0;
+			if (k == SUB_CANCEL ? sc->cancelled : sc->disconnected)
+				queue_note_locked(s);
+		}
+	}
+	pthread_mutex_unlock(&acalls.lock);
+	return st;
+}
+
+/* Microsoft Learn (RpcServerUnsubscribeForNotification): one notification at a time (anything
+ * else RPC_S_CANNOT_SUPPORT); NotificationsQueued is required (RPC_S_INVALID_ARG) and receives
+ * how many notifications were queued for the subscription, delivered or not, so that the
+ * application can tell whether one may still be on its way (one queued before this returns is
+ * not delivered any more). Unsubscribing what is not subscribed changes nothing and reports
+ * what the last subscription queued (0 if there was none). */
+RPC_STATUS RPC_ENTRY
+RpcServerUnsubscribeForNotification(RPC_BINDING_HANDLE Binding, RPC_NOTIFICATIONS Notification,
+				    ULONG *NotificationsQueued)
+{
+	unsigned which = subs_of(Notification);
+	if (!which || which != (which & -which))
+		return RPC_S_CANNOT_SUPPORT;
+	if (!NotificationsQueued)
+		return RPC_S_INVALID_ARG;
+	struct scall *sc;
+	pthread_mutex_lock(&acalls.lock);
+	RPC_STATUS st = call_of_locked(Binding, &sc);
+	if (st == RPC_S_OK) {
+		struct sub *s = &sc->subs[which == 1u << SUB_CANCEL ? SUB_CANCEL : SUB_DISCONNECT];
+		s->on = false;
+		*NotificationsQueued = s->count;
+	}
+	pthread_mutex_unlock(&acalls.lock);
+	return st;
 }

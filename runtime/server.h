@@ -15,7 +15,8 @@
  * connections accepted after it. */
 typedef struct rpcrt_server_limits {
 	uint32_t max_conns;      /* connections open at once; more are accepted and closed */
-	uint32_t max_conn_calls; /* calls queued or running per connection; more get a fault
+	uint32_t max_conn_calls; /* calls queued, running or pending ([async] calls not yet
+				    completed) per connection; more get a fault
 				    nca_s_server_too_busy */
 	uint32_t max_queued;     /* calls waiting for a worker, server-wide; likewise */
 	size_t out_pause;        /* unsent reply bytes of a connection above which we stop reading
@@ -34,10 +35,12 @@ extern const rpcrt_server_limits rpcrt_server_default_limits;
 RPC_STATUS rpcrt_server_set_limits(const rpcrt_server_limits *lim);
 
 /* Returns the server to its initial state: stops listening, waits for the calls in progress
- * (managers are never interrupted), ends the worker threads and the I/O thread, closes every
- * connection and endpoint (removing ncalrpc socket files), forgets every registered interface
- * and restores the default limits. For tests and for an orderly process exit; it must not be
- * called from a manager routine or while another thread is inside a server function. */
+ * (managers are never interrupted, and [async] calls must be completed or aborted by the
+ * application), ends the worker threads, the notification thread and the I/O thread, closes
+ * every connection and endpoint (removing ncalrpc socket files), forgets every registered
+ * interface, frees the pool of RPC_ASYNC_STATEs (so no state of an ended call may be used after
+ * it) and restores the default limits. For tests and for an orderly process exit; it must not
+ * be called from a manager routine or while another thread is inside a server function. */
 void rpcrt_server_reset(void);
 
 #endif
