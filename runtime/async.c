@@ -44,11 +44,11 @@ valid_state(const RPC_ASYNC_STATE *pAsync)
 RPC_STATUS RPC_ENTRY
 RpcAsyncGetCallStatus(PRPC_ASYNC_STATE pAsync)
 {
-	if (!valid_state(pAsync))
+	if (!pAsync)
 		return RPC_S_INVALID_ASYNC_HANDLE;
-	if (rpcrt_client_async_owns(pAsync))
+	if (valid_state(pAsync) && rpcrt_client_async_owns(pAsync))
 		return rpcrt_client_async_status(pAsync);
-	/* An initialised state with no call: what Windows answers. */
+	/* A state with no call, initialised or not (even all zeros): what Windows answers. */
 	return RPC_S_INVALID_BINDING;
 }
 

@@ -751,6 +751,10 @@ rpcrt_client_async_complete(PRPC_ASYNC_STATE pAsync, void *Reply)
 	int phase = atomic_load_explicit(&a->phase, memory_order_acquire);
 	if (phase == PHASE_PENDING)
 		return RPC_S_ASYNC_CALL_PENDING; /* rule 5: nothing changes */
+	/* A procedure that returns a value needs somewhere to put it; the call stays as it is,
+	 * to be finished with a Reply (as on the server). */
+	if (a->proc->ret && !Reply)
+		return RPC_S_INVALID_ARG;
 	/* The notification may still be on its way (the application polled): let it finish,
 	 * so that the event or port it uses may be closed once this returns. Inside a callback
 	 * notification (on the loop thread) it is this very call, and nothing follows it. */
@@ -767,8 +771,6 @@ rpcrt_client_async_complete(PRPC_ASYNC_STATE pAsync, void *Reply)
 	RPC_STATUS st = a->status;
 	bool fault = a->fault;
 	bool status_ret = proc->flags & (RIDL_PROC_RET_COMM | RIDL_PROC_RET_FAULT);
-	if (st == RPC_S_OK && proc->ret && !status_ret && !Reply)
-		st = RPC_S_INVALID_ARG;
 	if (st == RPC_S_OK) {
 		/* Check everything first: the [out] parameters are written whole or not at all. */
 		uint8_t drep = a->reply.drep[0];

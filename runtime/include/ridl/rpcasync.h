@@ -8,7 +8,10 @@
  * the [async] stub; if the stub raised no exception, exactly one notification follows, after
  * which RpcAsyncCompleteCall() returns the final status and writes the [out] parameters and the
  * reply. The RPC_ASYNC_STATE and every [out] buffer belong to the caller and must stay valid and
- * unmoved until RpcAsyncCompleteCall() returns a status other than RPC_S_ASYNC_CALL_PENDING.
+ * unmoved until RpcAsyncCompleteCall() returns a status other than RPC_S_ASYNC_CALL_PENDING
+ * (with Apc notification: until the routine has run, since it receives the state's address), and
+ * [in] values that size an [out] buffer (`size_is(*pn)`) must not change before then either.
+ * An [out] parameter is written whole or not at all.
  *
  * Notification kinds on POSIX: None (poll RpcAsyncGetCallStatus()), Event (`u.hEvent` from
  * CreateEvent()), Apc (run inside the issuing thread's alertable SleepEx()), Ioc (`u.IOC.hIOPort`
@@ -58,7 +61,8 @@ typedef RPCNOTIFICATION_ROUTINE *PFN_RPCNOTIFICATION_ROUTINE;
 typedef union _RPC_ASYNC_NOTIFICATION_INFO {
 	struct {
 		PFN_RPCNOTIFICATION_ROUTINE NotificationRoutine;
-		HANDLE hThread; /**< NULL: the thread that issues the call */
+		HANDLE hThread; /**< must be NULL: the thread that issues the call (any other
+				     value: RPC_S_INVALID_ARG) */
 	} APC;
 	struct {
 		HANDLE hIOPort; /**< from CreateIoCompletionPort() */
@@ -132,19 +136,26 @@ RIDL_EXPORT RPC_STATUS RPC_ENTRY RpcAsyncRegisterInfo(PRPC_ASYNC_STATE pAsync);
 
 /**
  * Client: polls an outstanding call. Never blocks and never ends the call.
- * @return RPC_S_ASYNC_CALL_PENDING while the call runs; RPC_S_OK once it succeeded; otherwise
- *         the failure (call RpcAsyncCompleteCall() to finish the call either way).
+ * @return RPC_S_ASYNC_CALL_PENDING while the call runs; RPC_S_OK once its reply is in (whose
+ *         contents RpcAsyncCompleteCall() still checks: it may return RPC_X_BAD_STUB_DATA);
+ *         otherwise the failure (call RpcAsyncCompleteCall() to finish the call either way);
+ *         RPC_S_INVALID_BINDING for a state with no call (as Windows answers, even for an
+ *         uninitialised one); RPC_S_INVALID_ASYNC_HANDLE for NULL.
  */
 RIDL_EXPORT RPC_STATUS RPC_ENTRY RpcAsyncGetCallStatus(PRPC_ASYNC_STATE pAsync);
 
 /**
  * Client: finishes a completed call. Returns RPC_S_ASYNC_CALL_PENDING, changing nothing, if the
- * call is still running; any other status is final and frees the call's resources. Only on
- * RPC_S_OK are the [out] parameters and `*Reply` written; @p Reply points to a variable of the
- * procedure's return type, or is NULL for a void procedure.
+ * call is still running, and RPC_S_INVALID_ARG, changing nothing, when @p Reply is NULL for a
+ * procedure that returns a value; any other status is final and frees the call's resources.
+ * Only on RPC_S_OK are the [out] parameters and `*Reply` written (with [comm_status] or
+ * [fault_status], the status is also written to them); @p Reply points to a variable of the
+ * procedure's return type, or is NULL for a void procedure. RPC_S_INVALID_ASYNC_HANDLE for a
+ * state with no call.
  *
  * Server: sends the reply of an [async] manager routine; @p Reply points to the return value
- * (NULL for void). After it, the state and the parameters must not be touched.
+ * (NULL for void; NULL for a value-returning procedure: RPC_S_INVALID_ARG and the call stays
+ * live). After it, the state and the parameters must not be touched.
  */
 RIDL_EXPORT RPC_STATUS RPC_ENTRY RpcAsyncCompleteCall(PRPC_ASYNC_STATE pAsync, void *Reply);
 
