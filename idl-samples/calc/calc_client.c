@@ -3,8 +3,9 @@
  *   calc_client ncacn_ip_tcp 127.0.0.1 5050      or      calc_client ncalrpc "" calc
  *
  * The binding goes into calc.acf's implicit handle, calc_binding. Failures arrive as RPC
- * exceptions. (Divide is [async] in calc.acf; the asynchronous client comes with the async
- * runtime, so this client calls the synchronous procedures.) */
+ * exceptions. (Divide is [async] in calc.acf, which shows how an ACF makes a procedure
+ * asynchronous; this client calls only the synchronous procedures, and idl-samples/jobs is the
+ * asynchronous sample.) */
 #include <stdio.h>
 #include <stdlib.h>
 

@@ -4,8 +4,8 @@
  *
  * It starts several Run calls at once and shows their replies as they arrive, first with one
  * event per call (waited for together with poll() on the events' file descriptors), then with
- * one completion port for all of them; then it calls Shutdown. With -v it also prints when each
- * reply arrived. */
+ * one completion port for all of them; then it calls Shutdown. With -v each line also says when
+ * the reply arrived, counted from the start. */
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,7 +61,7 @@ finish_job(struct job *j, const char *how)
 		return 1;
 	}
 	if (verbose)
-		fprintf(stderr, "  [%4ld ms] job %ld done (%s)\n", elapsed_ms(), j->id, how);
+		printf("[%4ld ms] ", elapsed_ms());
 	printf("job %ld (%s, %ld ms): \"%s\" -> \"%s\" (%d)\n", j->id, how, j->delay_ms, j->text, j->result,
 	       (int)j->length);
 	midl_user_free(j->result);
@@ -186,6 +186,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "jobs_client: binding: %lu\n", (unsigned long)status);
 		return 1;
 	}
+	setvbuf(stdout, NULL, _IOLBF, 0); /* each reply shows as it arrives */
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	int failed = with_events(h);
 	failed |= with_completion_port(h);
