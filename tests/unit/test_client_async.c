@@ -412,6 +412,30 @@ START_TEST(cancels)
 }
 END_TEST
 
+START_TEST(cancel_reaches_the_server)
+{
+	/* Non-abortive: the server's manager sees it (RpcServerTestCancel) and aborts the call
+	 * with RPC_S_CALL_CANCELLED, which is what the client gets (rules 8 and 9). */
+	RPC_ASYNC_STATE s;
+	init(&s, RpcNotificationTypeEvent);
+	s.u.hEvent = CreateEvent(NULL, FALSE, FALSE, NULL);
+	ck_assert_int_eq(ISSUE(Wait(&s, h, 20000)), RPC_S_OK);
+	usleep(50000);
+	ck_assert_int_eq(RpcAsyncGetCallStatus(&s), RPC_S_ASYNC_CALL_PENDING);
+	ck_assert_int_eq(RpcAsyncCancelCall(&s, FALSE), RPC_S_OK);
+	ck_assert_uint_eq(WaitForSingleObject(s.u.hEvent, 10000), WAIT_OBJECT_0);
+	int32_t reply = -1;
+	ck_assert_int_eq(RpcAsyncCompleteCall(&s, &reply), RPC_S_CALL_CANCELLED);
+	ck_assert_int_eq(reply, -1);
+	/* Not cancelled: the same procedure completes with its value. */
+	ck_assert_int_eq(ISSUE(Wait(&s, h, 30)), RPC_S_OK);
+	ck_assert_uint_eq(WaitForSingleObject(s.u.hEvent, 10000), WAIT_OBJECT_0);
+	ck_assert_int_eq(RpcAsyncCompleteCall(&s, &reply), RPC_S_OK);
+	ck_assert_int_eq(reply, 30);
+	CloseHandle(s.u.hEvent);
+}
+END_TEST
+
 /* ---- many outstanding calls ---- */
 
 #define THREADS 8
@@ -683,6 +707,7 @@ client_async_suite(void)
 	tcase_add_test(tc, faults);
 	tcase_add_test(tc, call_timeout);
 	tcase_add_test(tc, cancels);
+	tcase_add_test(tc, cancel_reaches_the_server);
 	tcase_add_test(tc, thousand_outstanding);
 	tcase_add_test(tc, over_tcp);
 	suite_add_tcase(s, tc);

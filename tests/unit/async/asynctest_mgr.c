@@ -1,4 +1,5 @@
 /* The in-process server's manager routines for tests/unit/test_client_async.c. */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -64,4 +65,46 @@ srv_Status(handle_t h, uint32_t code, int32_t *v)
 		RpcRaiseException((RPC_STATUS)code);
 	*v = 7;
 	return 0;
+}
+
+/* Wait: a thread of its own watches the call; the manager returns at once. */
+struct wait_job {
+	PRPC_ASYNC_STATE async;
+	int32_t ms;
+};
+
+static void *
+wait_thread(void *arg)
+{
+	struct wait_job *j = arg;
+	for (int32_t t = 0; t < j->ms; t += 5) {
+		if (RpcServerTestCancel(RpcAsyncGetCallHandle(j->async)) == RPC_S_OK) {
+			RpcAsyncAbortCall(j->async, RPC_S_CALL_CANCELLED);
+			free(j);
+			return NULL;
+		}
+		struct timespec ts = {0, 5000000L};
+		nanosleep(&ts, NULL);
+	}
+	int32_t reply = j->ms;
+	RpcAsyncCompleteCall(j->async, &reply);
+	free(j);
+	return NULL;
+}
+
+void
+srv_Wait(PRPC_ASYNC_STATE async, handle_t h, int32_t ms)
+{
+	(void)h;
+	struct wait_job *j = malloc(sizeof(*j));
+	pthread_t t;
+	if (!j)
+		RpcRaiseException(RPC_S_OUT_OF_MEMORY);
+	j->async = async;
+	j->ms = ms;
+	if (pthread_create(&t, NULL, wait_thread, j) != 0) {
+		free(j);
+		RpcRaiseException(RPC_S_OUT_OF_RESOURCES);
+	}
+	pthread_detach(t);
 }
