@@ -37,7 +37,7 @@ chunk_new(rpcrt_arena *a, size_t size)
 void *
 rpcrt_arena_alloc(rpcrt_arena *a, size_t n)
 {
-	if (n > SIZE_MAX / 2)
+	if (n > SIZE_MAX / 2 || rpcrt_alloc_fail_now())
 		return NULL;
 	size_t need = (n + ALIGN - 1) & ~(size_t)(ALIGN - 1);
 	if (need == 0)

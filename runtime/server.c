@@ -43,6 +43,7 @@
 #define _GNU_SOURCE /* pthread_condattr_setclock, inet_ntop and friends with -std=c11 */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -95,6 +96,24 @@ const rpcrt_server_limits rpcrt_server_default_limits = {
 				  send fits */
 	.linger_ms = 2000,
 	.idle_worker_ms = 5000,
+	/* Windows closes no idle ncacn_ip_tcp connection on the server side: it relies on TCP
+	 * keep-alive, about two hours (Microsoft Learn, "Server-side Cleanup"), and clients keep
+	 * connections until their association ends ("Idle Connection Cleanup"); where it does
+	 * time out idle connections, RPC over HTTP, the default is 900 s (the
+	 * MinimumConnectionTimeout policy, 90 s at least). Our own client reuses a binding's
+	 * connection without checking that it is still open, so a connection closed under it
+	 * fails a call: a long timeout costs little (max_conns bounds the connections anyway)
+	 * and keeps that rare. */
+	.idle_ms = 900000,
+	/* security-tests T56's default. A fragment is at most 5840 bytes here (65535 in the
+	 * bind family), so any client sending 200 bytes/s finishes one well within it, while a
+	 * peer dribbling a header byte by byte is gone after 30 s. */
+	.recv_ms = 30000,
+	/* 64 requests of the default MaxRpcSize (4 MiB, [MS-RPCE] 3.3.3.5.4) at once. Without
+	 * a server-wide cap, peers that never finish their requests could hold max_conns times
+	 * that (16 GiB; T67), and one connection without CONC_MPX max_conn_calls complete
+	 * requests queued behind a slow call. */
+	.max_req_bytes = 64u * (size_t)RPCRT_PDU_DEFAULT_MAX_RPC_SIZE,
 };
 
 /* ==== Types ================================================================================== */
@@ -156,6 +175,7 @@ struct conn {
 	bool close_posted; /* a worker asked the loop to close it */
 	rpcrt_buf out;     /* unsent bytes from out_off on */
 	size_t out_off;
+	uint64_t tx_ms;     /* when output last left or a call last ended (now_ms()) */
 	unsigned calls;     /* calls queued, waiting in pend, running or pending ([async]) */
 	struct scall *live; /* those calls (linked by cprev/cnext) */
 	struct scall *pend; /* without CONC_MPX: calls waiting for the one running, in order */
@@ -164,14 +184,21 @@ struct conn {
 	size_t nctx, ctx_cap;
 	rpcrt_binding *binding; /* the server binding handle of its calls, made when needed */
 	rpcrt_timer *linger;    /* loop: the drain deadline */
+	rpcrt_timer *timer;     /* loop: the idle and receive deadlines (on_conn_timer) */
+	uint64_t timer_due;     /* loop: when timer fires (now_ms()) */
+	uint64_t rx_ms;         /* loop: when bytes last arrived, or the connection began */
+	uint64_t owe_ms;        /* loop: since when the peer owes the rest of a fragment or of a
+				   request being reassembled; 0 when it owes nothing */
 	uint8_t *in;            /* loop: bytes received and not yet consumed */
 	size_t in_len, in_cap;
-	bool want_close;          /* loop: close once the input being processed is done */
-	bool bound;               /* loop: the bind has been answered with a bind_ack */
-	bool conc_mpx;            /* loop: PFC_CONC_MPX negotiated */
-	uint16_t frag;            /* negotiated fragment size (written once, before any call) */
-	uint32_t assoc_group;     /* loop */
-	rpcrt_pdu_reasm reasm;    /* loop */
+	size_t in_held;        /* loop: bytes of in counted in req_bytes (beyond IN_BUF_INITIAL) */
+	size_t reasm_held;     /* loop: bytes of the reassembly buffer counted in req_bytes */
+	bool want_close;       /* loop: close once the input being processed is done */
+	bool bound;            /* loop: the bind has been answered with a bind_ack */
+	bool conc_mpx;         /* loop: PFC_CONC_MPX negotiated */
+	uint16_t frag;         /* negotiated fragment size (written once, before any call) */
+	uint32_t assoc_group;  /* loop */
+	rpcrt_pdu_reasm reasm; /* loop */
 	struct conn *prev, *next; /* srv.conns */
 };
 
@@ -222,6 +249,7 @@ struct scall {
 	atomic_uint refs;
 	struct conn *conn;           /* holds a reference */
 	rpcrt_pdu_call req;          /* owns req.stub until the request is unmarshalled */
+	size_t held;                 /* bytes of req.stub counted in req_bytes */
 	struct scall *next;          /* srv's queue or the connection's pend list */
 	struct scall *cprev, *cnext; /* the connection's live list (c->lock) */
 	struct scall *hnext;         /* the registry's bucket (acalls.lock) */
@@ -265,6 +293,8 @@ static struct server {
 	bool resetting; /* rpcrt_server_reset() runs: no job is queued, no worker starts */
 	uint32_t next_assoc;
 	rpcrt_server_limits lim;
+	struct endpoint *adopted;         /* the endpoint of rpcrt_server_adopt_fd() connections */
+	uint64_t settle_req, settle_done; /* rpcrt_server_settle()'s round trips through the loop */
 } srv = {
 	.lock = PTHREAD_MUTEX_INITIALIZER,
 	.q_tail = &srv.q_head,
@@ -273,6 +303,41 @@ static struct server {
 };
 
 static pthread_once_t srv_once = PTHREAD_ONCE_INIT;
+
+/* The bytes counted against max_req_bytes, server-wide (see the limit in server.h). Owner:
+ * this file; each connection and call records what it added and gives it back when it frees
+ * the memory, so this returns to 0 once every connection has closed and every call ended. */
+static atomic_size_t req_bytes;
+
+/* Counts n more bytes against the limit max; false, and nothing counted, if they do not fit. */
+static bool
+budget_take(size_t n, size_t max)
+{
+	size_t cur = atomic_load_explicit(&req_bytes, memory_order_relaxed);
+	do {
+		if (n > max || cur > max - n)
+			return false;
+	} while (!atomic_compare_exchange_weak_explicit(
+		&req_bytes, &cur, cur + n, memory_order_relaxed, memory_order_relaxed));
+	return true;
+}
+
+static void
+budget_give(size_t n)
+{
+	if (n)
+		atomic_fetch_sub_explicit(&req_bytes, n, memory_order_relaxed);
+}
+
+/* Milliseconds on the monotonic clock, so that setting the wall clock neither fires nor
+ * suppresses a deadline (T70). */
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
 
 static void
 srv_init(void)
@@ -442,6 +507,15 @@ astate_put_locked(struct astate *a)
 
 static void conn_unref(struct conn *c);
 
+/* Frees the request's stub data and gives its bytes back to the budget. */
+static void
+req_stub_free(struct scall *sc)
+{
+	rpcrt_buf_free(&sc->req.stub);
+	budget_give(sc->held);
+	sc->held = 0;
+}
+
 static void
 call_unref(struct scall *sc)
 {
@@ -452,7 +526,7 @@ call_unref(struct scall *sc)
 		astate_put_locked(sc->astate);
 		pthread_mutex_unlock(&acalls.lock);
 	}
-	rpcrt_buf_free(&sc->req.stub);
+	req_stub_free(sc);
 	conn_unref(sc->conn);
 	free(sc);
 }
@@ -630,6 +704,16 @@ admitted_locked(const struct reg *r)
 
 static void conn_close(struct conn *c);
 
+/* Drops the request being reassembled, if any, and gives its bytes back to the budget. Loop
+ * thread (or rpcrt_server_reset() after the loop stopped). */
+static void
+conn_reasm_reset(struct conn *c)
+{
+	rpcrt_pdu_reasm_reset(&c->reasm);
+	budget_give(c->reasm_held);
+	c->reasm_held = 0;
+}
+
 static void
 conn_unref(struct conn *c)
 {
@@ -706,6 +790,7 @@ flush_locked(struct conn *c)
 			break;
 		}
 		c->out_off += n;
+		c->tx_ms = now_ms();
 	}
 	if (c->out_off == c->out.len || c->broken) {
 		c->out.len = 0;
@@ -805,7 +890,7 @@ drain_flushed_locked(struct conn *c)
 static void
 start_drain(struct conn *c)
 {
-	rpcrt_pdu_reasm_reset(&c->reasm);
+	conn_reasm_reset(c);
 	pthread_mutex_lock(&c->lock);
 	c->draining = true;
 	if (!c->linger &&
@@ -887,17 +972,22 @@ conn_close(struct conn *c)
 	c->watch = NULL;
 	close(c->fd);
 	c->fd = -1;
-	rpcrt_timer *t = c->linger;
+	rpcrt_timer *t = c->linger, *t2 = c->timer;
 	c->linger = NULL;
+	c->timer = NULL;
 	rpcrt_buf_free(&c->out);
 	c->out_off = 0;
 	pthread_mutex_unlock(&c->lock);
-	/* From inside on_linger this cancels the running timer, which the loop then frees. */
+	/* From inside on_linger or on_conn_timer this cancels the running timer, which the loop
+	 * then frees. */
 	rpcrt_loop_timer_cancel(t);
-	rpcrt_pdu_reasm_reset(&c->reasm);
+	rpcrt_loop_timer_cancel(t2);
+	conn_reasm_reset(c);
 	free(c->in);
 	c->in = NULL;
 	c->in_len = c->in_cap = 0;
+	budget_give(c->in_held);
+	c->in_held = 0;
 
 	srv_enter();
 	if (c->prev)
@@ -907,6 +997,7 @@ conn_close(struct conn *c)
 	if (c->next)
 		c->next->prev = c->prev;
 	srv.nconns--;
+	pthread_cond_broadcast(&srv.state); /* rpcrt_server_settle() may wait for this */
 	srv_leave();
 	conn_unref(c);
 }
@@ -1200,6 +1291,7 @@ call_end(struct scall *sc)
 	struct conn *c = sc->conn;
 	pthread_mutex_lock(&c->lock);
 	c->calls--;
+	c->tx_ms = now_ms(); /* the idle time of a connection starts when its last call ends */
 	live_unlink_locked(c, sc);
 	struct scall *next = c->pend;
 	if (next) {
@@ -1357,7 +1449,7 @@ execute(struct scall *sc, rpcrt_buf *resp, bool *ret_dne, bool *ret_async)
 	RPC_STATUS st = rpcrt_ndr_unmarshal_request(proc, sc->req.stub.data, sc->req.stub.len,
 						    sc->req.drep[0], &sc->arena, NULL, &sc->frame);
 	/* The frame holds copies: a pending call does not keep the request's bytes. */
-	rpcrt_buf_free(&sc->req.stub);
+	req_stub_free(sc);
 	if (st != RPC_S_OK) {
 		rpcrt_arena_release(&sc->arena);
 		return unmarshal_fault(st);
@@ -1488,9 +1580,10 @@ run_job(struct scall *sc)
  * 3.3.1.5.4; Samba queues them the same way); an [async] call that is pending counts as
  * running. Refused with nca_s_server_too_busy when the connection or the server has too many
  * calls (T39, T41). A request that carried PFC_PENDING_CANCEL is cancelled from the start.
- * Loop thread. */
+ * held is what call->stub counts in req_bytes; the call takes it over with the stub. Loop
+ * thread. */
 static void
-dispatch(struct conn *c, rpcrt_pdu_call *call)
+dispatch(struct conn *c, rpcrt_pdu_call *call, size_t held)
 {
 	struct scall *sc = calloc(1, sizeof(*sc));
 	bool busy = true, serial = false;
@@ -1505,6 +1598,7 @@ dispatch(struct conn *c, rpcrt_pdu_call *call)
 		atomic_fetch_add_explicit(&c->refs, 1u, memory_order_relaxed);
 		sc->conn = c;
 		sc->req = *call;
+		sc->held = held;
 		sc->cancelled = call->cancel_pending;
 		for (int k = 0; k < NSUBS; k++)
 			sc->subs[k].call = sc;
@@ -1553,6 +1647,7 @@ dispatch(struct conn *c, rpcrt_pdu_call *call)
 	active_done();
 	send_fault(c, call->call_id, call->p_cont_id, RPCRT_NCA_S_SERVER_TOO_BUSY, true);
 	rpcrt_buf_free(&call->stub);
+	budget_give(held);
 }
 
 /* ==== Binds ================================================================================== */
@@ -1796,13 +1891,45 @@ handle_request(struct conn *c, const rpcrt_pdu_hdr *h, const uint8_t *p)
 	rpcrt_pdu_call call;
 	rpcrt_pdu_verdict v;
 	rpcrt_pdu_status st = rpcrt_pdu_reasm_feed(&c->reasm, h, p, &call, &v);
-	if (st == RPCRT_PDU_NEED_MORE)
-		return;
-	if (st != RPCRT_PDU_OK) {
+	if (st != RPCRT_PDU_OK && st != RPCRT_PDU_NEED_MORE) {
+		/* The reassembly has dropped its buffer. */
+		budget_give(c->reasm_held);
+		c->reasm_held = 0;
 		respond(c, &v);
 		return;
 	}
-	dispatch(c, &call);
+	/* T67: the buffer that holds the request is counted as it grows, right after each
+	 * append, so the count passes max_req_bytes by at most one growth of one buffer, and
+	 * only until the call is refused here. The refusal is Samba's for a request it cannot
+	 * hold (dcesrv_request: a fault with DID_NOT_EXECUTE), with the status our other
+	 * server-wide caps use, and the connection ends as after any refused fragment: the rest
+	 * of the call would arrive with no call to belong to. */
+	size_t cap = st == RPCRT_PDU_OK ? call.stub.cap : c->reasm.call.stub.cap;
+	if (cap > c->reasm_held) {
+		if (!budget_take(cap - c->reasm_held, c->lim.max_req_bytes)) {
+			rpcrt_pdu_verdict busy = { .fault_status = RPCRT_NCA_S_SERVER_TOO_BUSY,
+						   .nak_reason = -1,
+						   .did_not_execute = true,
+						   .close = true };
+			if (st == RPCRT_PDU_OK) {
+				busy.call_id = call.call_id;
+				busy.p_cont_id = call.p_cont_id;
+				rpcrt_buf_free(&call.stub);
+			} else {
+				busy.call_id = c->reasm.call.call_id;
+				busy.p_cont_id = c->reasm.call.p_cont_id;
+			}
+			conn_reasm_reset(c);
+			respond(c, &busy);
+			return;
+		}
+		c->reasm_held = cap;
+	}
+	if (st == RPCRT_PDU_NEED_MORE)
+		return;
+	size_t held = c->reasm_held;
+	c->reasm_held = 0;
+	dispatch(c, &call, held);
 }
 
 /* A co_cancel or orphaned PDU. A cancel is a request, not an order (C706): the call is marked
@@ -1819,7 +1946,7 @@ cancel_call(struct conn *c, const rpcrt_pdu_hdr *h)
 {
 	if (c->reasm.active && c->reasm.call.call_id == h->call_id) {
 		if (h->ptype == RPCRT_PTYPE_ORPHANED)
-			rpcrt_pdu_reasm_reset(&c->reasm);
+			conn_reasm_reset(c);
 		else
 			c->reasm.call.cancel_pending = true;
 		return;
@@ -1868,8 +1995,117 @@ handle_pdu(struct conn *c, const rpcrt_pdu_hdr *h, const uint8_t *p)
 	}
 }
 
-/* Parses and handles every whole fragment in the input buffer. Loop thread. */
+/* ==== Connections: deadlines ================================================================= */
+
+/* One timer per connection watches both deadlines of T56: the idle one (no call in progress,
+ * nothing owed, no traffic for idle_ms) and the receive one (a fragment begun, or a request
+ * being reassembled, must go on within recv_ms). Traffic only records the time (rx_ms, tx_ms,
+ * owe_ms); the timer is not moved on each read. When it fires it works out the deadline that
+ * applies then, and either closes the connection (without a fault: there is no call to
+ * answer) or sets itself again for that deadline. A timer is made anew only when a deadline
+ * must come sooner than the pending one: when the peer starts to owe bytes, at most about
+ * once per recv_ms. Calls in progress, [async] ones waiting for RpcAsyncCompleteCall
+ * included, keep a connection from being idle: their replies are still to go out. */
+
+static void on_conn_timer(rpcrt_timer *t, void *ctx);
+
+/* Makes sure the connection's timer fires at due (now_ms() time) or sooner; false when out of
+ * memory (the connection is then to be closed: nothing would end it). Loop thread. */
+static bool
+conn_timer_arm(struct conn *c, uint64_t due)
+{
+	if (c->timer && c->timer_due <= due)
+		return true;
+	rpcrt_loop_timer_cancel(c->timer);
+	c->timer = NULL;
+	uint64_t now = now_ms();
+	uint64_t ms = due > now ? due - now : 0;
+	if (ms > UINT32_MAX)
+		ms = UINT32_MAX;
+	if (rpcrt_loop_timer(c->ep->loop, (uint32_t)ms, on_conn_timer, c, &c->timer) != RPC_S_OK) {
+		c->timer = NULL;
+		return false;
+	}
+	c->timer_due = now + ms;
+	return true;
+}
+
 static void
+on_conn_timer(rpcrt_timer *t, void *ctx)
+{
+	struct conn *c = ctx;
+	uint64_t now = now_ms();
+
+	/* Released from inside its callback: the loop frees it when this returns. */
+	rpcrt_loop_timer_cancel(t);
+	c->timer = NULL;
+	pthread_mutex_lock(&c->lock);
+	bool over = c->closed || c->draining;
+	unsigned calls = c->calls;
+	bool paused = c->read_paused;
+	uint64_t tx = c->tx_ms;
+	pthread_mutex_unlock(&c->lock);
+	if (over)
+		return; /* a draining connection ends by its linger timer */
+
+	uint64_t due = UINT64_MAX;
+	if (c->owe_ms && c->lim.recv_ms) {
+		/* While we do not read (the peer does not read its replies), the peer cannot be
+		 * late with its bytes: the receive clock starts again. */
+		if (paused)
+			c->owe_ms = now;
+		due = c->owe_ms + c->lim.recv_ms;
+	}
+	if (c->lim.idle_ms) {
+		/* With calls in progress there is no idle deadline yet: look again later. */
+		uint64_t last = c->rx_ms > tx ? c->rx_ms : tx;
+		uint64_t idle = (calls > 0 ? now : last) + c->lim.idle_ms;
+		if (idle < due)
+			due = idle;
+	}
+	if (due == UINT64_MAX)
+		return; /* nothing to watch until the peer owes bytes (conn_read sets it then) */
+	if (due <= now || !conn_timer_arm(c, due))
+		conn_close(c);
+}
+
+/* Makes room in the input buffer for a fragment of h->frag_length bytes (only the bind family
+ * may need more than IN_BUF_INITIAL), counting what it adds against max_req_bytes (T67). When
+ * that does not fit, the PDU is refused as the other server-wide caps refuse theirs: a bind
+ * with bind_nak temporary_congestion, anything else with a fault nca_s_server_too_busy; then
+ * the connection ends, since the rest of the fragment cannot be read. Loop thread. */
+static void
+grow_input(struct conn *c, const rpcrt_pdu_hdr *h)
+{
+	size_t extra = (size_t)h->frag_length - IN_BUF_INITIAL; /* in_cap >= IN_BUF_INITIAL */
+	size_t add = extra > c->in_held ? extra - c->in_held : 0;
+	if (add && !budget_take(add, c->lim.max_req_bytes)) {
+		if (h->ptype == RPCRT_PTYPE_BIND) {
+			refuse_nak(c, h->call_id, RPCRT_NAK_TEMPORARY_CONGESTION);
+		} else {
+			rpcrt_pdu_verdict v = { .fault_status = RPCRT_NCA_S_SERVER_TOO_BUSY,
+						.nak_reason = -1,
+						.call_id = h->call_id,
+						.did_not_execute = true,
+						.close = true };
+			respond(c, &v);
+		}
+		return;
+	}
+	uint8_t *d = realloc(c->in, h->frag_length);
+	if (!d) {
+		budget_give(add);
+		refuse(c, RPCRT_PDU_E_NO_MEMORY, h);
+		return;
+	}
+	c->in_held += add;
+	c->in = d;
+	c->in_cap = h->frag_length;
+}
+
+/* Parses and handles every whole fragment in the input buffer; returns whether there was
+ * one. Loop thread. */
+static bool
 process_input(struct conn *c)
 {
 	size_t off = 0;
@@ -1879,15 +2115,8 @@ process_input(struct conn *c)
 		size_t n = c->in_len - off;
 		rpcrt_pdu_status st = rpcrt_pdu_parse_hdr(c->in + off, n, &h);
 		if (st == RPCRT_PDU_NEED_MORE) {
-			if (n >= RPCRT_PDU_HDR_LEN && h.frag_length > c->in_cap) {
-				uint8_t *d = realloc(c->in, h.frag_length);
-				if (!d) {
-					refuse(c, RPCRT_PDU_E_NO_MEMORY, &h);
-					break;
-				}
-				c->in = d;
-				c->in_cap = h.frag_length;
-			}
+			if (n >= RPCRT_PDU_HDR_LEN && h.frag_length > c->in_cap)
+				grow_input(c, &h);
 			break;
 		}
 		if (st != RPCRT_PDU_OK) {
@@ -1903,6 +2132,18 @@ process_input(struct conn *c)
 		memmove(c->in, c->in + off, c->in_len - off);
 		c->in_len -= off;
 	}
+	/* A buffer grown for a big fragment goes back to its first size once it is empty, and
+	 * gives its bytes back (a failed shrink just keeps them). */
+	if (c->in && c->in_len == 0 && c->in_cap > IN_BUF_INITIAL) {
+		uint8_t *d = realloc(c->in, IN_BUF_INITIAL);
+		if (d) {
+			c->in = d;
+			c->in_cap = IN_BUF_INITIAL;
+			budget_give(c->in_held);
+			c->in_held = 0;
+		}
+	}
+	return off > 0;
 }
 
 static void
@@ -1934,7 +2175,20 @@ conn_read(struct conn *c)
 		return;
 	}
 	c->in_len += n;
-	process_input(c);
+	c->rx_ms = now_ms();
+	bool consumed = process_input(c);
+	if (c->draining || c->want_close)
+		return;
+	/* The receive deadline (T56): it starts with the first byte of a fragment, or with the
+	 * end of the previous fragment while a request is being reassembled, and bytes that
+	 * complete no fragment do not move it. */
+	if (c->in_len == 0 && !c->reasm.active) {
+		c->owe_ms = 0;
+	} else if (c->owe_ms == 0 || consumed) {
+		c->owe_ms = c->rx_ms;
+		if (c->lim.recv_ms && !conn_timer_arm(c, c->owe_ms + c->lim.recv_ms))
+			c->want_close = true;
+	}
 }
 
 static void
@@ -1999,11 +2253,18 @@ conn_new(struct endpoint *ep, int fd)
 	c->in = malloc(IN_BUF_INITIAL);
 	c->in_cap = IN_BUF_INITIAL;
 	c->interest = RPCRT_EV_READ;
+	c->rx_ms = c->tx_ms = now_ms();
 	srv_enter();
 	c->lim = srv.lim;
 	srv_leave();
-	if (!c->in ||
-	    rpcrt_loop_add(ep->loop, fd, RPCRT_EV_READ, on_conn, c, &c->watch) != RPC_S_OK) {
+	bool ok = c->in &&
+		  rpcrt_loop_add(ep->loop, fd, RPCRT_EV_READ, on_conn, c, &c->watch) == RPC_S_OK;
+	/* The idle deadline runs from the start: a peer that never sends is closed too. */
+	if (ok && c->lim.idle_ms && !conn_timer_arm(c, c->rx_ms + c->lim.idle_ms)) {
+		rpcrt_loop_del(c->watch);
+		ok = false;
+	}
+	if (!ok) {
 		close(fd);
 		free(c->in);
 		pthread_mutex_destroy(&c->lock);
@@ -2085,6 +2346,62 @@ ensure_loop_locked(void)
 	}
 	srv.loop = loop;
 	return RPC_S_OK;
+}
+
+/* A descriptor on its way to the loop thread (rpcrt_server_adopt_fd). Owner: the posted
+ * function, which frees it. */
+struct adoption {
+	struct endpoint *ep;
+	int fd;
+};
+
+static void
+on_adopt(void *ctx)
+{
+	struct adoption *a = ctx;
+	conn_new(a->ep, a->fd);
+	free(a);
+}
+
+RPC_STATUS
+rpcrt_server_adopt_fd(int fd)
+{
+	if (fd < 0)
+		return RPC_S_INVALID_ARG;
+	struct adoption *a = calloc(1, sizeof(*a));
+	if (!a)
+		return RPC_S_OUT_OF_MEMORY;
+	int fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) != 0 ||
+	    fcntl(fd, F_SETFD, FD_CLOEXEC) != 0) {
+		free(a);
+		return RPC_S_INVALID_ARG;
+	}
+	srv_enter();
+	RPC_STATUS st = srv.resetting ? RPC_S_OUT_OF_RESOURCES : ensure_loop_locked();
+	if (st == RPC_S_OK && !srv.adopted) {
+		struct endpoint *ep = calloc(1, sizeof(*ep));
+		if (ep) {
+			ep->protseq = RPCRT_PROTSEQ_NCALRPC;
+			snprintf(ep->name, sizeof(ep->name), "adopted");
+			ep->loop = srv.loop;
+			srv.adopted = ep;
+		} else {
+			st = RPC_S_OUT_OF_MEMORY;
+		}
+	}
+	if (st == RPC_S_OK) {
+		a->ep = srv.adopted;
+		a->fd = fd;
+		/* Connections are made on the loop thread, as accepted ones are. */
+		st = rpcrt_loop_post(srv.loop, on_adopt, a);
+		if (st != RPC_S_OK)
+			st = RPC_S_OUT_OF_RESOURCES;
+	}
+	srv_leave();
+	if (st != RPC_S_OK)
+		free(a);
+	return st;
 }
 
 /* Whether endpoint name of protseq is one of ours already. TCP ports compare as numbers. */
@@ -2558,12 +2875,58 @@ RpcMgmtIsServerListening(RPC_BINDING_HANDLE Binding)
 RPC_STATUS
 rpcrt_server_set_limits(const rpcrt_server_limits *lim)
 {
-	if (lim && (!lim->max_conns || !lim->max_conn_calls || !lim->max_queued || !lim->out_max))
+	if (lim && (!lim->max_conns || !lim->max_conn_calls || !lim->max_queued || !lim->out_max ||
+		    !lim->max_req_bytes))
 		return RPC_S_INVALID_ARG;
 	srv_enter();
 	srv.lim = lim ? *lim : rpcrt_server_default_limits;
 	srv_leave();
 	return RPC_S_OK;
+}
+
+void
+rpcrt_server_get_stats(rpcrt_server_stats *ret)
+{
+	srv_enter();
+	ret->conns = srv.nconns;
+	ret->active = srv.active;
+	srv_leave();
+	ret->req_bytes = atomic_load_explicit(&req_bytes, memory_order_relaxed);
+}
+
+static void
+on_settle(void *ctx)
+{
+	uint64_t ticket = (uint64_t)(uintptr_t)ctx;
+	srv_enter();
+	if (ticket > srv.settle_done)
+		srv.settle_done = ticket;
+	pthread_cond_broadcast(&srv.state);
+	srv_leave();
+}
+
+RPC_STATUS
+rpcrt_server_settle(bool no_conns, uint32_t ms)
+{
+	struct timespec ts = deadline_after(ms);
+	int r = 0;
+
+	srv_enter();
+	/* A round trip through the loop: posts run in order, after the callback that is
+	 * handling input, so when this one has run, what was read before it has been handled
+	 * (dispatched calls are counted in active). The ticket is taken and posted under the
+	 * lock, so tickets and posts are in the same order. */
+	uint64_t ticket = ++srv.settle_req;
+	bool posted = srv.loop &&
+		      rpcrt_loop_post(srv.loop, on_settle, (void *)(uintptr_t)ticket) == RPC_S_OK;
+	while (posted && srv.settle_done < ticket && r != ETIMEDOUT)
+		r = pthread_cond_timedwait(&srv.state, &srv.lock, &ts);
+	while ((srv.active > 0 || (no_conns && srv.nconns > 0)) && r != ETIMEDOUT)
+		r = pthread_cond_timedwait(&srv.state, &srv.lock, &ts);
+	bool done = (!posted || srv.settle_done >= ticket) && srv.active == 0 &&
+		    (!no_conns || srv.nconns == 0);
+	srv_leave();
+	return done ? RPC_S_OK : RPC_S_TIMEOUT;
 }
 
 void
@@ -2603,9 +2966,10 @@ rpcrt_server_reset(void)
 	}
 
 	srv_enter();
-	struct endpoint *eps = srv.eps;
+	struct endpoint *eps = srv.eps, *adopted = srv.adopted;
 	struct reg *regs = srv.regs;
 	srv.eps = NULL;
+	srv.adopted = NULL;
 	srv.regs = NULL;
 	srv.loop = NULL;
 	srv.wait_pending = false;
@@ -2618,6 +2982,8 @@ rpcrt_server_reset(void)
 		n = ep->next;
 		endpoint_free(ep);
 	}
+	if (adopted)
+		endpoint_free(adopted);
 	for (struct reg *r = regs, *n; r; r = n) {
 		n = r->next;
 		reg_free(r);
