@@ -1967,7 +1967,12 @@ handle_pdu(struct conn *c, const rpcrt_pdu_hdr *h, const uint8_t *p)
 {
 	switch (h->ptype) {
 	case RPCRT_PTYPE_REQUEST:
-		handle_request(c, h, p);
+		/* Above the max_recv_frag our bind_ack advertised: protocol error and close (T19,
+		 * T37), as for anything above the fixed maximum. */
+		if (c->bound && h->frag_length > c->frag)
+			refuse(c, RPCRT_PDU_E_FRAG_LONG, h);
+		else
+			handle_request(c, h, p);
 		break;
 	case RPCRT_PTYPE_BIND:
 		/* One bind per connection (T32; Samba dcesrv_bind). */

@@ -1482,9 +1482,7 @@ def group_b_tcp_only():
         c.send(request_pdu(2, OP_BIG, stub))
     case('T19 after negotiating 2048, a 3032-byte request fragment (> the max_recv_frag we '
          'advertised): fault 0x1C01000B, close', above,
-         fault(NCA_PROTO_ERROR, 2, False, True), bound=False,
-         todo='accepted: runtime/pdu.c refuses only above the fixed 5840 (Samba\'s rule), '
-              'while bind_ack advertises the negotiated 2048 (security-tests T19, T37)')
+         fault(NCA_PROTO_ERROR, 2, False, True), bound=False)
 
 
 # ==== T30: delivery cut anywhere ================================================================
