@@ -186,6 +186,15 @@ consume(struct rpcrt_cconn *c, const rpcrt_pdu_hdr *h)
 	c->in.len -= h->frag_length;
 }
 
+/* Whether an open connection with nothing expected on it has been closed by the server (an
+ * idle timeout, a shutdown) or carries bytes nobody asked for: it is then not reused. */
+static bool
+cconn_stale(const struct rpcrt_cconn *c)
+{
+	struct pollfd p = {.fd = c->fd, .events = POLLIN};
+	return c->in.len != 0 || poll(&p, 1, 0) != 0;
+}
+
 /* ---- connection and presentation context ---- */
 
 static RPC_STATUS
@@ -401,6 +410,8 @@ ridl_client_call(const ridl_interface *itf, uint32_t opnum, void **args, void *r
 	st = rpcrt_ndr_marshal_request(proc, args, &stub);
 	if (st == RPC_S_OK) {
 		pthread_mutex_lock(&c->lock);
+		if (c->fd >= 0 && cconn_stale(c))
+			cconn_close(c); /* closed while idle: a new connection, nothing lost */
 		if (c->fd < 0 && (st = connect_binding(c, b, deadline)) != RPC_S_OK)
 			c->fd = -1;
 		if (st == RPC_S_OK)

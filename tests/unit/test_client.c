@@ -21,7 +21,7 @@
 enum { OP_SCALARS = 0, OP_STRINGS = 4 };
 
 /* What the scripted server does with a request. */
-enum behaviour { ANSWER, ANSWER_FRAGMENTED, FAULT, SILENT, CLOSE, REJECT_BIND };
+enum behaviour { ANSWER, ANSWER_FRAGMENTED, FAULT, SILENT, CLOSE, REJECT_BIND, ANSWER_THEN_CLOSE };
 
 struct server {
 	int lfd;
@@ -154,6 +154,8 @@ serve_connection(struct server *s, int fd)
 			rpcrt_buf_free(&stub);
 		}
 		write_all(fd, &out);
+		if (s->how == ANSWER_THEN_CLOSE)
+			break; /* as a server's idle timeout would, between calls */
 	}
 	rpcrt_pdu_reasm_free(&r);
 	rpcrt_buf_free(&in);
@@ -348,6 +350,25 @@ START_TEST(server_closes_then_reconnect)
 }
 END_TEST
 
+START_TEST(server_closes_idle_connection)
+{
+	/* The server closes the connection after answering: the next call notices before it
+	 * sends anything, and goes out on a new connection instead of failing. */
+	struct server *s = server_start(ANSWER_THEN_CLOSE);
+	bind_to(s->port);
+	int32_t ret;
+	int64_t sum;
+	for (int i = 0; i < 3; i++) {
+		ck_assert_int_eq(call_scalars(&ret, &sum), RPC_S_OK);
+		ck_assert_int_eq(sum, 42);
+		usleep(20000); /* let the close arrive */
+	}
+	ck_assert_int_eq(s->binds, 3);
+	RpcBindingFree(&implicit_h);
+	server_stop(s);
+}
+END_TEST
+
 START_TEST(bind_rejected_and_no_server)
 {
 	struct server *s = server_start(REJECT_BIND);
@@ -411,6 +432,7 @@ client_suite(void)
 	tcase_add_test(tc, faults);
 	tcase_add_test(tc, call_timeout);
 	tcase_add_test(tc, server_closes_then_reconnect);
+	tcase_add_test(tc, server_closes_idle_connection);
 	tcase_add_test(tc, bind_rejected_and_no_server);
 	tcase_add_test(tc, status_parameters);
 	suite_add_tcase(s, tc);
