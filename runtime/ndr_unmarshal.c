@@ -957,11 +957,15 @@ rpcrt_ndr_unmarshal_request(const ridl_proc *proc, const void *data, size_t len,
 	size_t retsize = proc->ret && proc->ret->mem_size > 8 ? proc->ret->mem_size : 8;
 	void *ret = rpcrt_arena_zalloc(arena, retsize);
 	if (!args || !ret)
-		return RPC_S_OUT_OF_MEMORY;
-	for (uint32_t i = 0; i < proc->nparams; i++) {
+		st = RPC_S_OUT_OF_MEMORY;
+	for (uint32_t i = 0; st == RPC_S_OK && i < proc->nparams; i++) {
 		uint32_t sz = proc->params[i].type->mem_size;
 		if (!(args[i] = rpcrt_arena_zalloc(arena, sz > 8 ? sz : 8)))
-			return RPC_S_OUT_OF_MEMORY;
+			st = RPC_S_OUT_OF_MEMORY;
+	}
+	if (st) {
+		uctx_free(&c); /* gives the thread's scratch vectors back */
+		return st;
 	}
 	c.env = (struct ndr_corr_env){args, proc->nparams, NULL};
 	c.proc = proc;
