@@ -373,7 +373,7 @@ RaiseStatus(74565) returned, comm_status 1722 RPC_S_SERVER_UNAVAILABLE"
 		comment "$work/server.err"
 }
 
-port=$(( 20000 + RANDOM % 20000 ))
+port=$(( 20000 + RANDOM % 12000 ))
 suite ncacn_ip_tcp "$port" 127.0.0.1 tcp 127.0.0.1 "$port"
 suite ncalrpc faults-e2e "" unix "$XDG_RUNTIME_DIR/ridl/faults-e2e"
 echo "1..$n"

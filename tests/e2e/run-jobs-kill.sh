@@ -121,7 +121,7 @@ client_killed() {
 	[[ -s $work/server.err ]] && sed 's/^/# server: /' "$work/server.err" | head -20
 }
 
-port=$((20000 + RANDOM % 20000))
+port=$((20000 + RANDOM % 12000))
 for count in 1 100 1000; do
 	server_killed ncacn_ip_tcp "$port" 127.0.0.1 "$count"
 	port=$((port + 1))

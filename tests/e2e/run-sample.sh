@@ -57,7 +57,7 @@ run() {
 	[[ -s $work/server.err ]] && sed 's/^/# server: /' "$work/server.err"
 }
 
-port=$(( 20000 + RANDOM % 20000 ))
+port=$(( 20000 + RANDOM % 12000 ))
 run ncacn_ip_tcp "$port" 127.0.0.1
 run ncalrpc "$name-e2e" ""
 check "ncalrpc: the server removed its socket" '[ ! -e "$XDG_RUNTIME_DIR/ridl/$name-e2e" ]'

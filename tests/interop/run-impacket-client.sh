@@ -13,7 +13,7 @@ fi
 work=$(mktemp -d)
 pid=
 trap '[[ -n $pid ]] && kill "$pid" 2>/dev/null; rm -rf "$work"' EXIT
-port=$((20000 + RANDOM % 20000))
+port=$((20000 + RANDOM % 12000))
 mkfifo "$work/ready"
 "$server" ncacn_ip_tcp "$port" > "$work/ready" &
 pid=$!

@@ -68,7 +68,7 @@ capture() {
 	local port line= rport= cst=1 rst=1 sst=1 status try
 	# A random port may be taken: up to three tries.
 	for try in 1 2 3; do
-		port=$((20000 + RANDOM % 20000))
+		port=$((20000 + RANDOM % 12000))
 		mkfifo "$work/ready"
 		"$server" ncacn_ip_tcp "$port" > "$work/ready" 2> "$work/$name.server.err" &
 		server_pid=$!

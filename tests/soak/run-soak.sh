@@ -26,7 +26,7 @@ check() {
 rss() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
 echo "1..6"
 
-port=$((20000 + RANDOM % 20000))
+port=$((20000 + RANDOM % 12000))
 mkfifo "$work/ready"
 "$server" ncacn_ip_tcp "$port" > "$work/ready" 2> "$work/server.err" &
 spid=$!
