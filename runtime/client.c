@@ -466,3 +466,15 @@ rpcrt_cconn_async_list(struct rpcrt_cconn *c)
 {
 	return &c->async;
 }
+
+/* Recorded for RpcMgmtSetCancelTimeout(); nothing cancels a synchronous call from outside. */
+static _Thread_local LONG cancel_timeout = RPC_C_CANCEL_INFINITE_TIMEOUT;
+
+RPC_STATUS RPC_ENTRY
+RpcMgmtSetCancelTimeout(LONG Timeout)
+{
+	if (Timeout < 0 && Timeout != RPC_C_CANCEL_INFINITE_TIMEOUT)
+		return RPC_S_INVALID_ARG;
+	cancel_timeout = Timeout;
+	return RPC_S_OK;
+}

@@ -2889,6 +2889,52 @@ rpcrt_server_set_limits(const rpcrt_server_limits *lim)
 	return RPC_S_OK;
 }
 
+RPC_STATUS RPC_ENTRY
+RpcServerInqLimits(RPC_SERVER_LIMITS *Limits)
+{
+	if (!Limits)
+		return RPC_S_INVALID_ARG;
+	srv_enter();
+	rpcrt_server_limits l = srv.lim;
+	srv_leave();
+	*Limits = (RPC_SERVER_LIMITS){
+		.Size = sizeof(*Limits),
+		.MaxConnections = l.max_conns,
+		.MaxCallsPerConnection = l.max_conn_calls,
+		.MaxQueuedCalls = l.max_queued,
+		.OutputPauseBytes = l.out_pause,
+		.OutputMaxBytes = l.out_max,
+		.LingerMs = l.linger_ms,
+		.IdleWorkerMs = l.idle_worker_ms,
+		.IdleConnectionMs = l.idle_ms,
+		.ReceiveMs = l.recv_ms,
+		.MaxRequestBytes = l.max_req_bytes,
+	};
+	return RPC_S_OK;
+}
+
+RPC_STATUS RPC_ENTRY
+RpcServerSetLimits(const RPC_SERVER_LIMITS *Limits)
+{
+	if (!Limits)
+		return rpcrt_server_set_limits(NULL);
+	if (Limits->Size != sizeof(*Limits))
+		return RPC_S_INVALID_ARG;
+	rpcrt_server_limits l = {
+		.max_conns = Limits->MaxConnections,
+		.max_conn_calls = Limits->MaxCallsPerConnection,
+		.max_queued = Limits->MaxQueuedCalls,
+		.out_pause = Limits->OutputPauseBytes,
+		.out_max = Limits->OutputMaxBytes,
+		.linger_ms = Limits->LingerMs,
+		.idle_worker_ms = Limits->IdleWorkerMs,
+		.idle_ms = Limits->IdleConnectionMs,
+		.recv_ms = Limits->ReceiveMs,
+		.max_req_bytes = Limits->MaxRequestBytes,
+	};
+	return rpcrt_server_set_limits(&l);
+}
+
 void
 rpcrt_server_get_stats(rpcrt_server_stats *ret)
 {

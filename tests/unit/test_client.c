@@ -369,6 +369,15 @@ START_TEST(server_closes_idle_connection)
 }
 END_TEST
 
+START_TEST(set_cancel_timeout)
+{
+	ck_assert_int_eq(RpcMgmtSetCancelTimeout(0), RPC_S_OK);
+	ck_assert_int_eq(RpcMgmtSetCancelTimeout(30), RPC_S_OK);
+	ck_assert_int_eq(RpcMgmtSetCancelTimeout(RPC_C_CANCEL_INFINITE_TIMEOUT), RPC_S_OK);
+	ck_assert_int_eq(RpcMgmtSetCancelTimeout(-2), RPC_S_INVALID_ARG);
+}
+END_TEST
+
 START_TEST(bind_rejected_and_no_server)
 {
 	struct server *s = server_start(REJECT_BIND);
@@ -434,6 +443,7 @@ client_suite(void)
 	tcase_add_test(tc, server_closes_then_reconnect);
 	tcase_add_test(tc, server_closes_idle_connection);
 	tcase_add_test(tc, bind_rejected_and_no_server);
+	tcase_add_test(tc, set_cancel_timeout);
 	tcase_add_test(tc, status_parameters);
 	suite_add_tcase(s, tc);
 	return s;

@@ -913,6 +913,46 @@ START_TEST(test_limits_checked)
 }
 END_TEST
 
+/* The public face of the limits (RpcServerInqLimits / RpcServerSetLimits): the defaults
+ * read back, a change round-trips and reaches the server's own limits, bad values and a wrong
+ * Size are refused without changing anything, NULL restores the defaults. */
+START_TEST(test_public_limits)
+{
+	RPC_SERVER_LIMITS l;
+	ck_assert_int_eq(RpcServerInqLimits(NULL), RPC_S_INVALID_ARG);
+	ck_assert_int_eq(RpcServerInqLimits(&l), RPC_S_OK);
+	ck_assert_uint_eq(l.Size, sizeof(l));
+	ck_assert_uint_eq(l.MaxConnections, 4096);
+	ck_assert_uint_eq(l.MaxCallsPerConnection, 4096);
+	ck_assert_uint_eq(l.MaxQueuedCalls, 4096);
+	ck_assert_uint_eq(l.OutputPauseBytes, 1u << 20);
+	ck_assert_uint_eq(l.OutputMaxBytes, 256u << 20);
+	ck_assert_uint_eq(l.LingerMs, 2000);
+	ck_assert_uint_eq(l.IdleWorkerMs, 5000);
+	ck_assert_uint_eq(l.IdleConnectionMs, 900000);
+	ck_assert_uint_eq(l.ReceiveMs, 30000);
+	ck_assert_uint_eq(l.MaxRequestBytes, 256u << 20);
+	l.IdleConnectionMs = 1234;
+	l.MaxCallsPerConnection = 7;
+	ck_assert_int_eq(RpcServerSetLimits(&l), RPC_S_OK);
+	RPC_SERVER_LIMITS back;
+	ck_assert_int_eq(RpcServerInqLimits(&back), RPC_S_OK);
+	ck_assert_mem_eq(&back, &l, sizeof(l));
+	RPC_SERVER_LIMITS bad = l;
+	bad.MaxConnections = 0;
+	ck_assert_int_eq(RpcServerSetLimits(&bad), RPC_S_INVALID_ARG);
+	bad = l;
+	bad.Size = sizeof(bad) - 1;
+	ck_assert_int_eq(RpcServerSetLimits(&bad), RPC_S_INVALID_ARG);
+	ck_assert_int_eq(RpcServerInqLimits(&back), RPC_S_OK);
+	ck_assert_uint_eq(back.IdleConnectionMs, 1234); /* unchanged by the refusals */
+	ck_assert_int_eq(RpcServerSetLimits(NULL), RPC_S_OK);
+	ck_assert_int_eq(RpcServerInqLimits(&back), RPC_S_OK);
+	ck_assert_uint_eq(back.IdleConnectionMs, 900000);
+	ck_assert_uint_eq(back.MaxCallsPerConnection, 4096);
+}
+END_TEST
+
 /* ==== T69: replies to peers that are gone ==================================================== */
 
 /* T69: over ncalrpc, a client sends a call whose manager takes 200 ms, then shuts down its
@@ -975,6 +1015,7 @@ limits_suite(void)
 	tcase_add_test(tc, test_req_bytes_queued);
 	tcase_add_test(tc, test_req_bytes_input);
 	tcase_add_test(tc, test_limits_checked);
+	tcase_add_test(tc, test_public_limits);
 	tcase_add_test(tc, test_reply_to_closed_reader);
 	tcase_add_test(tc, test_reply_after_close);
 	suite_add_tcase(s, tc);

@@ -295,8 +295,51 @@ RIDL_EXPORT RPC_STATUS RPC_ENTRY RpcMgmtWaitServerListen(void);
 RIDL_EXPORT RPC_STATUS RPC_ENTRY RpcMgmtIsServerListening(RPC_BINDING_HANDLE Binding);
 
 /**
+ * ridl extension: the limits the server applies to what its peers control (docs/security.md
+ * explains each). Fill it with RpcServerInqLimits(), change fields, pass it to
+ * RpcServerSetLimits(). Plain value, owned by the caller.
+ */
+typedef struct _RPC_SERVER_LIMITS {
+	unsigned int Size;            /**< sizeof(RPC_SERVER_LIMITS); set by RpcServerInqLimits() */
+	ULONG MaxConnections;         /**< connections open at once; more are closed at accept */
+	ULONG MaxCallsPerConnection;  /**< calls queued, running or pending per connection; more
+					   get a fault nca_s_server_too_busy */
+	ULONG MaxQueuedCalls;         /**< calls waiting for a worker thread, server-wide; likewise */
+	size_t OutputPauseBytes;      /**< a connection's unsent reply bytes above which its requests
+					   are not read until it has read half of them */
+	size_t OutputMaxBytes;        /**< unsent reply bytes above which the connection is closed */
+	ULONG LingerMs;               /**< after a fault that ends a connection, how long its unread
+					   input is drained so the fault is not lost to a reset */
+	ULONG IdleWorkerMs;           /**< a worker beyond MinimumCallThreads exits after this long
+					   without work */
+	ULONG IdleConnectionMs;       /**< a connection with nothing in progress is closed after this
+					   long without traffic; 0: never */
+	ULONG ReceiveMs;              /**< a fragment, and the next fragment of a request, must arrive
+					   within this long; else the connection is closed; 0: never */
+	size_t MaxRequestBytes;       /**< request bytes held server-wide (being reassembled or
+					   waiting); a request that would pass it gets a fault
+					   nca_s_server_too_busy and its connection is closed */
+} RPC_SERVER_LIMITS;
+
+/** ridl extension: the server's current limits into @p Limits (Size included). RPC_S_INVALID_ARG
+ * for NULL. */
+RIDL_EXPORT RPC_STATUS RPC_ENTRY RpcServerInqLimits(RPC_SERVER_LIMITS *Limits);
+
+/**
+ * ridl extension: replaces the server's limits; NULL restores the defaults. Connections take a
+ * copy of the per-connection limits when they are accepted, so a change applies to connections
+ * accepted after it. RPC_S_INVALID_ARG for a wrong Size or a zero MaxConnections,
+ * MaxCallsPerConnection, MaxQueuedCalls, OutputMaxBytes or MaxRequestBytes.
+ */
+RIDL_EXPORT RPC_STATUS RPC_ENTRY RpcServerSetLimits(const RPC_SERVER_LIMITS *Limits);
+
+/**
  * Sets, for the calling thread, how many seconds a cancelled synchronous call waits for the
  * server to acknowledge the cancel (RPC_C_CANCEL_INFINITE_TIMEOUT: no limit; 0: abandon at once).
+ * ridl has no way to cancel a synchronous call from another thread (no RpcCancelThread), so the
+ * value is recorded and has no effect; RPC_C_OPT_CALL_TIMEOUT bounds synchronous calls, and
+ * RpcAsyncCancelCall() cancels asynchronous ones. Returns RPC_S_OK; RPC_S_INVALID_ARG for a
+ * negative value other than RPC_C_CANCEL_INFINITE_TIMEOUT.
  */
 RIDL_EXPORT RPC_STATUS RPC_ENTRY RpcMgmtSetCancelTimeout(LONG Timeout);
 
