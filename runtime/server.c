@@ -1056,13 +1056,21 @@ spawn_worker_locked(void)
 
 /* Makes sure someone will run the job just queued: an idle worker if there is one free,
  * otherwise a new one, up to MaxCalls (the never-exceeded limit of T39); failing that, the
- * job waits for a busy worker. Called with srv.lock. */
-static void
+ * job waits for a busy worker. Called with srv.lock; returns whether an idle worker is to be
+ * woken, which the caller does with wake_idle_worker() once it has released srv.lock (woken
+ * under the lock, the worker would only block on it again). */
+static bool
 wake_worker_locked(void)
 {
 	if (srv.nqueued > srv.nidle && srv.nworkers < srv.max_calls)
 		spawn_worker_locked();
-	if (srv.nidle)
+	return srv.nidle != 0;
+}
+
+static void
+wake_idle_worker(bool wake)
+{
+	if (wake)
 		pthread_cond_signal(&srv.work);
 }
 
@@ -1326,8 +1334,9 @@ run_waiting(struct scall *sc)
 			*srv.q_tail = sc;
 			srv.q_tail = &sc->next;
 			srv.nqueued++;
-			wake_worker_locked();
+			bool wake = wake_worker_locked();
 			srv_leave();
+			wake_idle_worker(wake);
 			return;
 		}
 		srv_leave();
@@ -1629,8 +1638,9 @@ dispatch(struct conn *c, rpcrt_pdu_call *call, size_t held)
 			*srv.q_tail = sc;
 			srv.q_tail = &sc->next;
 			srv.nqueued++;
-			wake_worker_locked();
+			bool wake = wake_worker_locked();
 			srv_leave();
+			wake_idle_worker(wake);
 			return;
 		}
 		srv_leave();
@@ -2164,26 +2174,41 @@ conn_read(struct conn *c)
 			c->want_close = true;
 		return;
 	}
-	if (c->in_len == c->in_cap) {
-		/* Whole fragments are consumed as they arrive, so a full buffer only happens
-		 * when process_input could not grow it; that was answered already. */
-		c->want_close = true;
-		return;
+	/* A request of many fragments is read in one go, a bounded number of reads per turn of
+	 * the loop (so other connections get theirs): each read that fills the buffer means more
+	 * is likely there, which saves a return to epoll_wait per fragment. */
+	bool consumed = false;
+	for (unsigned round = 0; round < 32; round++) {
+		if (c->in_len == c->in_cap) {
+			/* Whole fragments are consumed as they arrive, so a full buffer only
+			 * happens when process_input could not grow it; that was answered. */
+			c->want_close = true;
+			return;
+		}
+		size_t space = c->in_cap - c->in_len;
+		st = rpcrt_sock_read(c->fd, c->in + c->in_len, space, &n);
+		if (st == RPC_S_ASYNC_CALL_PENDING) {
+			if (round == 0)
+				return;
+			break;
+		}
+		if (st != RPC_S_OK) {
+			/* The peer closed or the connection broke: a call being reassembled is
+			 * dropped (T66); calls running finish and their replies are dropped. */
+			c->want_close = true;
+			return;
+		}
+		c->in_len += n;
+		c->rx_ms = now_ms();
+		consumed |= process_input(c);
+		if (c->draining || c->want_close)
+			return;
+		pthread_mutex_lock(&c->lock);
+		bool paused = c->read_paused;
+		pthread_mutex_unlock(&c->lock);
+		if (n < space || paused)
+			break;
 	}
-	st = rpcrt_sock_read(c->fd, c->in + c->in_len, c->in_cap - c->in_len, &n);
-	if (st == RPC_S_ASYNC_CALL_PENDING)
-		return;
-	if (st != RPC_S_OK) {
-		/* The peer closed or the connection broke: a call being reassembled is dropped
-		 * (T66); calls running finish and their replies are dropped. */
-		c->want_close = true;
-		return;
-	}
-	c->in_len += n;
-	c->rx_ms = now_ms();
-	bool consumed = process_input(c);
-	if (c->draining || c->want_close)
-		return;
 	/* The receive deadline (T56): it starts with the first byte of a fragment, or with the
 	 * end of the previous fragment while a request is being reassembled, and bytes that
 	 * complete no fragment do not move it. */
