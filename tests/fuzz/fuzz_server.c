@@ -27,28 +27,13 @@
 #include <unistd.h>
 
 #include "ndrtest.h"
+#include "ndrtest_calls.h"
 #include "rpc.h"
 #include "rpcasync.h"
 #include "rpcstub.h"
 #include "server.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-enum {
-	OP_SCALARS,
-	OP_STRUCTS,
-	OP_CONFORMANT,
-	OP_ARRAYS,
-	OP_STRINGS,
-	OP_POINTERS,
-	OP_OUTPOINTERS,
-	OP_UNIONS,
-	OP_RANGES,
-	OP_ITEMS,
-	OP_CORREXPR,
-	OP_EXTRA,
-	OP_COUNT
-};
 
 /* How long the server may take to read a chunk, or to finish after the end of the input. */
 #define WAIT_MS 10000

@@ -11,31 +11,11 @@
 
 #include "ndr.h"
 #include "ndrtest.h"
+#include "ndrtest_calls.h"
 #include "pdu.h"
 #include "util.h"
 
-enum {
-	OP_SCALARS,
-	OP_STRUCTS,
-	OP_CONFORMANT,
-	OP_ARRAYS,
-	OP_STRINGS,
-	OP_POINTERS,
-	OP_OUTPOINTERS,
-	OP_UNIONS,
-	OP_RANGES,
-	OP_ITEMS,
-	OP_CORREXPR,
-	OP_EXTRA
-};
-
 static const char *outdir;
-
-static const ridl_proc *
-P(unsigned opnum)
-{
-	return ((const ridl_interface *)ndrtest_v1_0_c_ifspec)->procs[opnum];
-}
 
 static void
 check(RPC_STATUS st, const char *what)
@@ -128,47 +108,7 @@ simple_seed(const char *name, unsigned opnum, void **args)
 	rpcrt_buf_free(&seed);
 }
 
-/* ---- arguments ---- */
-
-struct scalars {
-	int8_t a;
-	int16_t b;
-	int32_t c;
-	int64_t d, sum, *psum;
-	float e;
-	double f;
-	uint8_t g, h;
-	uint16_t i, us;
-	error_status_t j;
-	color16 k;
-	color32 m;
-	uint64_t uh;
-	void *args[15];
-};
-
-static void
-scalars_init(struct scalars *s, int8_t a, int32_t c)
-{
-	memset(s, 0, sizeof(*s));
-	s->a = a;
-	s->b = -300;
-	s->c = c;
-	s->d = 1ll << 40;
-	s->e = 2.5f;
-	s->f = -7.75;
-	s->g = 1;
-	s->h = 200;
-	s->i = 0x263a;
-	s->j = 5;
-	s->k = GREEN;
-	s->m = BIG;
-	s->us = 65000;
-	s->uh = 1ull << 50;
-	s->psum = &s->sum;
-	void *v[15] = { &s->a, &s->b, &s->c, &s->d, &s->e,  &s->f,  &s->g,   &s->h,
-			&s->i, &s->j, &s->k, &s->m, &s->us, &s->uh, &s->psum };
-	memcpy(s->args, v, sizeof(v));
-}
+/* The arguments of the calls: struct scalars in ndrtest_calls.h, the rest in main. */
 
 int
 main(int argc, char **argv)
@@ -181,11 +121,11 @@ main(int argc, char **argv)
 
 	/* Scalars ([async] on the server): complete, abort, raise. */
 	struct scalars sc;
-	scalars_init(&sc, 3, 21);
+	scalars_init(&sc, 3, -300, 21);
 	simple_seed("scalars", OP_SCALARS, sc.args);
-	scalars_init(&sc, 1, 0x1c010002);
+	scalars_init(&sc, 1, -300, 0x1c010002);
 	simple_seed("scalars_abort", OP_SCALARS, sc.args);
-	scalars_init(&sc, 2, 1234);
+	scalars_init(&sc, 2, -300, 1234);
 	simple_seed("scalars_raise", OP_SCALARS, sc.args);
 
 	/* Structs. */
@@ -348,7 +288,7 @@ main(int argc, char **argv)
 		bind_pdu(&pdu, RPCRT_PFC_CONC_MPX, false, 0, 1);
 		chunks(&seed, pdu.data, pdu.len, 0);
 		pdu.len = 0;
-		scalars_init(&sc, 3, 1);
+		scalars_init(&sc, 3, -300, 1);
 		request(&pdu, 2, 0, OP_SCALARS, sc.args, RPCRT_PDU_MAX_FRAG);
 		request(&pdu, 3, 0, OP_STRINGS, strings_args, RPCRT_PDU_MAX_FRAG);
 		request(&pdu, 4, 0, OP_OUTPOINTERS, outpointers_args, RPCRT_PDU_MAX_FRAG);
@@ -369,7 +309,7 @@ main(int argc, char **argv)
 		rpcrt_buf seed = { 0 }, pdu = { 0 };
 		bind_pdu(&pdu, 0, false, 0, 1);
 		for (uint32_t i = 0; i < 3; i++) {
-			scalars_init(&sc, 3, (int32_t)i);
+			scalars_init(&sc, 3, -300, (int32_t)i);
 			request(&pdu, 2 + i, 0, OP_SCALARS, sc.args, RPCRT_PDU_MAX_FRAG);
 		}
 		chunks(&seed, pdu.data, pdu.len, 0);

@@ -26,30 +26,10 @@
 #include "check_main.h"
 #include "ndr.h"
 #include "ndrtest.h"
+#include "ndrtest_calls.h"
 #include "pdu.h"
+#include "pdu_peer.h"
 #include "server.h"
-
-enum {
-	OP_SCALARS,
-	OP_STRUCTS,
-	OP_CONFORMANT,
-	OP_ARRAYS,
-	OP_STRINGS,
-	OP_POINTERS,
-	OP_OUTPOINTERS,
-	OP_UNIONS,
-	OP_RANGES,
-	OP_ITEMS,
-	OP_CORREXPR,
-	OP_EXTRA,
-	OP_COUNT
-};
-
-static const ridl_proc *
-P(unsigned opnum)
-{
-	return ((const ridl_interface *)ndrtest_v1_0_c_ifspec)->procs[opnum];
-}
 
 /* ==== One call through the engine ============================================================ */
 
@@ -438,39 +418,6 @@ static void (*const srv_epv[OP_COUNT])(void) = {
 	[OP_OUTPOINTERS] = (void (*)(void))srv_outpointers,
 };
 
-static bool
-send_all(int fd, const void *buf, size_t len)
-{
-	const uint8_t *p = buf;
-	while (len) {
-		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
-		if (n <= 0)
-			return false;
-		p += n;
-		len -= (size_t)n;
-	}
-	return true;
-}
-
-/* One PDU into b (its header into h); false on end of stream or the 5 s timeout. */
-static bool
-recv_pdu(int fd, rpcrt_buf *b, rpcrt_pdu_hdr *h)
-{
-	uint8_t hdr[RPCRT_PDU_HDR_LEN];
-	if (recv(fd, hdr, sizeof(hdr), MSG_WAITALL) != (ssize_t)sizeof(hdr))
-		return false;
-	size_t len = (size_t)(hdr[8] | hdr[9] << 8);
-	ck_assert_uint_ge(len, RPCRT_PDU_HDR_LEN);
-	b->data = realloc(b->data, len);
-	b->cap = b->len = len;
-	memcpy(b->data, hdr, sizeof(hdr));
-	if (len > sizeof(hdr) && recv(fd, b->data + sizeof(hdr), len - sizeof(hdr), MSG_WAITALL) !=
-					 (ssize_t)(len - sizeof(hdr)))
-		return false;
-	ck_assert_int_eq(rpcrt_pdu_parse_hdr(b->data, b->len, h), RPCRT_PDU_OK);
-	return true;
-}
-
 /* Sends a call's request (one fragment) and reads its reply: a response (its stub into resp)
  * or a fault (*fault, its status and whether it says DID_NOT_EXECUTE). */
 static void
@@ -526,18 +473,9 @@ START_TEST(test_server)
 	setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	ck_assert_int_eq(rpcrt_server_adopt_fd(sv[1]), RPC_S_OK);
 
-	const ridl_interface *itf = ndrtest_v1_0_c_ifspec;
-	rpcrt_pdu_syntax abstract = { itf->uuid, itf->ver_major, itf->ver_minor };
-	rpcrt_pdu_ctx ctx = { .n_transfer = 1, .abstract = abstract, .transfer = &rpcrt_pdu_ndr20 };
-	rpcrt_pdu_bind bind = {
-		.max_xmit_frag = 5840, .max_recv_frag = 5840, .n_ctx = 1, .ctx = &ctx
-	};
 	rpcrt_buf b = { 0 };
-	ck_assert_int_eq(rpcrt_pdu_encode_bind(&b, 1, 0, &bind), RPC_S_OK);
-	ck_assert(send_all(sv[0], b.data, b.len));
 	rpcrt_pdu_hdr h;
-	ck_assert(recv_pdu(sv[0], &b, &h));
-	ck_assert_uint_eq(h.ptype, RPCRT_PTYPE_BIND_ACK);
+	bind_ndrtest_raw(sv[0], 0, 5840, &b, &h);
 	rpcrt_buf_free(&b);
 
 	uint32_t call_id = 2;

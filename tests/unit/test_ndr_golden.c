@@ -21,24 +21,10 @@
 #include "check_main.h"
 #include "ndr.h"
 #include "ndrtest.h"
-
-enum {
-	OP_SCALARS,
-	OP_STRUCTS,
-	OP_CONFORMANT,
-	OP_ARRAYS,
-	OP_STRINGS,
-	OP_POINTERS,
-	OP_OUTPOINTERS,
-	OP_UNIONS,
-	OP_RANGES,
-	OP_ITEMS,
-	OP_CORREXPR,
-	OP_EXTRA
-};
+#include "ndrtest_calls.h"
 
 static const ridl_proc *
-P(unsigned opnum)
+checked_proc(unsigned opnum)
 {
 	const ridl_interface *itf = ndrtest_v1_0_c_ifspec;
 	ck_assert_uint_eq(rpcrt_ndr_check_interface(itf), RPC_S_OK);
@@ -270,25 +256,7 @@ eq_shorts(const int16_t *got, const int16_t *want, size_t n)
 		ck_assert_int_eq(got[i], want[i]);
 }
 
-/* -- Scalars (opnum 0) -- */
-
-struct scalars {
-	int8_t a;
-	int16_t b;
-	int32_t c;
-	int64_t d;
-	float e;
-	double f;
-	uint8_t g, h;
-	uint16_t i;
-	error_status_t j;
-	color16 k;
-	color32 m;
-	uint16_t us;
-	uint64_t uh;
-	int64_t sum, *psum;
-	int32_t ret;
-};
+/* -- Scalars (opnum 0), its values in struct scalars (ndrtest_calls.h) -- */
 
 static void
 scalars_bind(void *vp, struct frame *f)
@@ -1388,7 +1356,7 @@ run_response(const gcase *gc, const ridl_proc *proc, const uint8_t *golden, size
 START_TEST(golden_case)
 {
 	const gcase *gc = &cases[_i];
-	const ridl_proc *proc = P(gc->opnum);
+	const ridl_proc *proc = checked_proc(gc->opnum);
 	ck_assert_uint_eq(proc->opnum, gc->opnum);
 	size_t glen;
 	uint8_t *golden = read_golden(gc->name, &glen);

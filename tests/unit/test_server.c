@@ -33,25 +33,11 @@
 #include "check_main.h"
 #include "ndr.h"
 #include "ndrtest.h"
+#include "ndrtest_calls.h"
 #include "pdu.h"
+#include "pdu_peer.h"
 #include "server.h"
 #include "transport.h"
-
-enum {
-	OP_SCALARS,
-	OP_STRUCTS,
-	OP_CONFORMANT,
-	OP_ARRAYS,
-	OP_STRINGS,
-	OP_POINTERS,
-	OP_OUTPOINTERS,
-	OP_UNIONS,
-	OP_RANGES,
-	OP_ITEMS,
-	OP_CORREXPR,
-	OP_EXTRA,
-	OP_COUNT
-};
 
 /* Scalars' first argument selects what the manager does besides adding up. */
 enum {
@@ -59,8 +45,6 @@ enum {
 	MODE_SLOW = 102,  /* sleep c milliseconds */
 	MODE_STOP = 103,  /* RpcMgmtStopServerListening(NULL), then as usual */
 };
-
-#define IO_TIMEOUT_S 5
 
 /* ==== Fixtures =============================================================================== */
 
@@ -284,12 +268,6 @@ ITF(void)
 	return ndrtest_v1_0_c_ifspec;
 }
 
-static const ridl_proc *
-P(unsigned opnum)
-{
-	return ITF()->procs[opnum];
-}
-
 static rpcrt_pdu_syntax
 ndrtest_syntax(void)
 {
@@ -333,77 +311,6 @@ use_endpoints(char port[8])
 	ck_assert(port[0] != 0);
 }
 
-/* A blocking client socket with I/O timeouts. */
-static int
-cli_connect(bool tcp, const char *ep)
-{
-	int fd = -1;
-	RPC_STATUS st = tcp ? rpcrt_tcp_connect("127.0.0.1", ep, 5000, &fd)
-			    : rpcrt_unix_connect(ep, 5000, &fd);
-	ck_assert_int_eq(st, RPC_S_OK);
-	int fl = fcntl(fd, F_GETFL);
-	ck_assert_int_eq(fcntl(fd, F_SETFL, fl & ~O_NONBLOCK), 0);
-	struct timeval tv = { .tv_sec = IO_TIMEOUT_S };
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	return fd;
-}
-
-/* Sends everything; false when the peer is gone (never SIGPIPE). */
-static bool
-send_all(int fd, const void *buf, size_t len)
-{
-	const uint8_t *p = buf;
-	while (len) {
-		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return false;
-		p += n;
-		len -= (size_t)n;
-	}
-	return true;
-}
-
-static bool
-recv_all(int fd, void *buf, size_t len)
-{
-	uint8_t *p = buf;
-	while (len) {
-		ssize_t n = recv(fd, p, len, 0);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return false;
-		p += n;
-		len -= (size_t)n;
-	}
-	return true;
-}
-
-/* One PDU into b (replacing its contents), its header into h. False on end of stream, a reset
- * or the timeout. */
-static bool
-recv_pdu(int fd, rpcrt_buf *b, rpcrt_pdu_hdr *h)
-{
-	uint8_t hdr[RPCRT_PDU_HDR_LEN];
-	if (!recv_all(fd, hdr, sizeof(hdr)))
-		return false;
-	uint16_t len = (uint16_t)(hdr[8] | hdr[9] << 8);
-	ck_assert_uint_ge(len, RPCRT_PDU_HDR_LEN);
-	if (b->cap < len) {
-		b->data = realloc(b->data, len);
-		b->cap = len;
-	}
-	memcpy(b->data, hdr, sizeof(hdr));
-	if (!recv_all(fd, b->data + sizeof(hdr), len - sizeof(hdr)))
-		return false;
-	b->len = len;
-	ck_assert_int_eq(rpcrt_pdu_parse_hdr(b->data, b->len, h), RPCRT_PDU_OK);
-	return true;
-}
-
 /* Whether the server ends the connection (end of stream or reset) within the timeout; what
  * arrives before is read and dropped. */
 static bool
@@ -442,15 +349,9 @@ send_bind(int fd, uint32_t call_id, uint8_t flags, uint16_t max_xmit, uint16_t m
 static uint16_t
 bind_ndrtest(int fd, uint16_t max_frag)
 {
-	rpcrt_pdu_ctx ctx = { .p_cont_id = 0,
-			      .n_transfer = 1,
-			      .abstract = ndrtest_syntax(),
-			      .transfer = &rpcrt_pdu_ndr20 };
-	send_bind(fd, 1, 0, max_frag, max_frag, &ctx, 1);
 	rpcrt_buf b = { 0 };
 	rpcrt_pdu_hdr h;
-	ck_assert(recv_pdu(fd, &b, &h));
-	ck_assert_uint_eq(h.ptype, RPCRT_PTYPE_BIND_ACK);
+	bind_ndrtest_raw(fd, 0, max_frag, &b, &h);
 	rpcrt_pdu_bind_ack ack;
 	ck_assert_int_eq(rpcrt_pdu_decode_bind_ack(&h, b.data, &ack), RPCRT_PDU_OK);
 	ck_assert_uint_eq(ack.n_results, 1);
@@ -513,13 +414,7 @@ read_reply(int fd, uint32_t call_id, struct reply *r)
 		} else {
 			ck_assert(!(h.pfc_flags & RPCRT_PFC_FIRST_FRAG));
 		}
-		size_t need = r->stub.len + rs.stub_len;
-		if (need > r->stub.cap) {
-			r->stub.data = realloc(r->stub.data, need);
-			r->stub.cap = need;
-		}
-		memcpy(r->stub.data + r->stub.len, rs.stub, rs.stub_len);
-		r->stub.len = need;
+		stub_append(&r->stub, &rs);
 		if (h.pfc_flags & RPCRT_PFC_LAST_FRAG)
 			break;
 	}
@@ -556,51 +451,6 @@ marshal(unsigned opnum, void **args)
 	return b;
 }
 
-/* The arguments of a Scalars call and where its [out] goes. */
-struct scalars {
-	int8_t a;
-	int16_t b;
-	int32_t c;
-	int64_t d;
-	float e;
-	double f;
-	uint8_t g, h;
-	uint16_t i;
-	error_status_t j;
-	color16 k;
-	color32 m;
-	uint16_t us;
-	uint64_t uh;
-	int64_t sum;
-	int64_t *psum;
-	int32_t ret;
-	void *args[15];
-};
-
-static void
-scalars_init(struct scalars *s, int8_t a, int32_t c)
-{
-	memset(s, 0, sizeof(*s));
-	s->a = a;
-	s->b = -300;
-	s->c = c;
-	s->d = 1ll << 40;
-	s->e = 2.5f;
-	s->f = -7.75;
-	s->g = 1;
-	s->h = 200;
-	s->i = 0x263a;
-	s->j = 5;
-	s->k = GREEN;
-	s->m = BIG;
-	s->us = 65000;
-	s->uh = 1ull << 50;
-	s->psum = &s->sum;
-	void *v[15] = { &s->a, &s->b, &s->c, &s->d, &s->e,  &s->f,  &s->g,   &s->h,
-			&s->i, &s->j, &s->k, &s->m, &s->us, &s->uh, &s->psum };
-	memcpy(s->args, v, sizeof(v));
-}
-
 static int64_t
 scalars_expected(const struct scalars *s)
 {
@@ -613,7 +463,7 @@ static void
 check_scalars(int fd, uint32_t call_id, uint16_t frag, int32_t c)
 {
 	struct scalars s;
-	scalars_init(&s, 3, c);
+	scalars_init(&s, 3, -300, c);
 	rpcrt_buf stub = marshal(OP_SCALARS, s.args);
 	struct reply r;
 	call_raw(fd, call_id, 0, OP_SCALARS, stub.data, stub.len, frag, &r);
@@ -757,7 +607,7 @@ run_calls(bool tcp, const char *port)
 	/* T35: an unknown context id and an opnum past the end, both DID_NOT_EXECUTE; the
 	 * connection goes on. */
 	struct scalars s;
-	scalars_init(&s, 3, 1);
+	scalars_init(&s, 3, -300, 1);
 	rpcrt_buf stub = marshal(OP_SCALARS, s.args);
 	int before = atomic_load(&entered);
 	expect_fault(fd, id++, 7, OP_SCALARS, stub.data, stub.len, RPCRT_NCA_S_UNKNOWN_IF, true);
@@ -780,7 +630,7 @@ run_calls(bool tcp, const char *port)
 		{ (int32_t)0x80000003, RPCRT_NCA_S_FAULT_UNSPEC },
 	};
 	for (size_t i = 0; i < sizeof(raises) / sizeof(raises[0]); i++) {
-		scalars_init(&s, MODE_RAISE, raises[i].code);
+		scalars_init(&s, MODE_RAISE, -300, raises[i].code);
 		stub = marshal(OP_SCALARS, s.args);
 		expect_fault(fd, id++, 0, OP_SCALARS, stub.data, stub.len, raises[i].wire, false);
 		rpcrt_buf_free(&stub);
@@ -881,7 +731,7 @@ START_TEST(test_bind_ack)
 	/* Both accepted contexts work, p_cont_id 0x8001 included (T34: 16 bits round-trip). */
 	check_scalars(fd, 78, 5840, 1);
 	struct scalars s;
-	scalars_init(&s, 3, 9);
+	scalars_init(&s, 3, -300, 9);
 	rpcrt_buf stub = marshal(OP_SCALARS, s.args);
 	struct reply r;
 	call_raw(fd, 79, 0x8001, OP_SCALARS, stub.data, stub.len, 5840, &r);
@@ -945,7 +795,7 @@ START_TEST(test_bind_errors)
 	rpcrt_buf b = { 0 };
 	rpcrt_pdu_hdr h;
 	struct scalars s;
-	scalars_init(&s, 3, 1);
+	scalars_init(&s, 3, -300, 1);
 	rpcrt_buf stub = marshal(OP_SCALARS, s.args);
 
 	/* A request before any bind: nca_s_proto_error, then the connection ends. */
@@ -1066,7 +916,7 @@ START_TEST(test_byte_at_a_time)
 		};
 		ck_assert_int_eq(rpcrt_pdu_encode_bind(&all, 1, 0, &bind), RPC_S_OK);
 		struct scalars s;
-		scalars_init(&s, 3, 77);
+		scalars_init(&s, 3, -300, 77);
 		rpcrt_buf stub = marshal(OP_SCALARS, s.args);
 		for (uint32_t id = 2; id < 4; id++) {
 			rpcrt_pdu_request rq = { .stub = stub.data, .stub_len = stub.len };
@@ -1134,7 +984,7 @@ START_TEST(test_fragment_errors)
 	register_ndrtest();
 	ck_assert_int_eq(RpcServerListen(1, 8, 1), RPC_S_OK);
 	struct scalars s;
-	scalars_init(&s, 3, 1);
+	scalars_init(&s, 3, -300, 1);
 	rpcrt_buf stub = marshal(OP_SCALARS, s.args);
 	rpcrt_pdu_request rq = { .stub = stub.data, .stub_len = 16 };
 	rpcrt_buf p = { 0 };
@@ -1289,7 +1139,7 @@ START_TEST(test_max_calls)
 	ck_assert_int_eq(RpcServerListen(1, 2, 1), RPC_S_OK);
 	int fds[5];
 	struct scalars s;
-	scalars_init(&s, MODE_SLOW, 150);
+	scalars_init(&s, MODE_SLOW, -300, 150);
 	rpcrt_buf stub = marshal(OP_SCALARS, s.args);
 	for (int i = 0; i < 5; i++) {
 		fds[i] = cli_connect(i % 2 == 0, i % 2 == 0 ? port : LRPC_EP);
@@ -1412,10 +1262,10 @@ stop_thread(void *arg)
 {
 	struct stop_run *sr = arg;
 	struct scalars s;
-	scalars_init(&s, MODE_SLOW, 400);
+	scalars_init(&s, MODE_SLOW, -300, 400);
 	rpcrt_buf slow = { 0 }, quick = { 0 };
 	rpcrt_ndr_marshal_request(P(OP_SCALARS), s.args, &slow);
-	scalars_init(&s, 3, 1);
+	scalars_init(&s, 3, -300, 1);
 	rpcrt_ndr_marshal_request(P(OP_SCALARS), s.args, &quick);
 
 	/* Connections made before RpcServerListen would be closed at once. */
@@ -1523,7 +1373,7 @@ START_TEST(test_stop_from_manager)
 	int fd = cli_connect(true, port);
 	bind_ndrtest(fd, 5840);
 	struct scalars s;
-	scalars_init(&s, MODE_STOP, 4);
+	scalars_init(&s, MODE_STOP, -300, 4);
 	rpcrt_buf stub = marshal(OP_SCALARS, s.args);
 	struct reply r;
 	call_raw(fd, 2, 0, OP_SCALARS, stub.data, stub.len, 5840, &r);
@@ -1574,7 +1424,7 @@ START_TEST(test_security_callback)
 	fd = cli_connect(false, LRPC_EP);
 	bind_ndrtest(fd, 5840);
 	struct scalars s;
-	scalars_init(&s, 3, 1);
+	scalars_init(&s, 3, -300, 1);
 	rpcrt_buf stub = marshal(OP_SCALARS, s.args);
 	expect_fault(fd, 2, 0, OP_SCALARS, stub.data, stub.len, RPC_S_ACCESS_DENIED, true);
 	ck_assert_int_eq(atomic_load(&cb_calls), 3);
@@ -1613,7 +1463,7 @@ START_TEST(test_autolisten)
 	check_scalars(fd, 2, 5840, 1);
 	ck_assert_int_eq(RpcServerUnregisterIf(ndrtest_v1_0_c_ifspec, NULL, 1), RPC_S_OK);
 	struct scalars s;
-	scalars_init(&s, 3, 1);
+	scalars_init(&s, 3, -300, 1);
 	rpcrt_buf stub = marshal(OP_SCALARS, s.args);
 	expect_fault(fd, 3, 0, OP_SCALARS, stub.data, stub.len, RPCRT_NCA_S_UNKNOWN_IF, true);
 	rpcrt_buf_free(&stub);
@@ -1640,7 +1490,7 @@ START_TEST(test_unregister_waits)
 	int fd = cli_connect(true, port);
 	bind_ndrtest(fd, 5840);
 	struct scalars s;
-	scalars_init(&s, MODE_SLOW, 300);
+	scalars_init(&s, MODE_SLOW, -300, 300);
 	rpcrt_buf stub = marshal(OP_SCALARS, s.args);
 	ck_assert(send_request(fd, 2, 0, OP_SCALARS, stub.data, stub.len, 5840));
 	ck_assert(wait_slow_started(1));
@@ -1808,7 +1658,7 @@ run_client(const char *string_binding)
 	itf.implicit_handle = &h;
 
 	struct scalars s;
-	scalars_init(&s, 3, 44);
+	scalars_init(&s, 3, -300, 44);
 	ridl_client_call(&itf, OP_SCALARS, s.args, &s.ret);
 	ck_assert_int_eq(s.ret, 88);
 	ck_assert_int_eq(s.sum, scalars_expected(&s));
@@ -1824,7 +1674,7 @@ run_client(const char *string_binding)
 	free(filled);
 
 	volatile RPC_STATUS code = 0;
-	scalars_init(&s, MODE_RAISE, 1234);
+	scalars_init(&s, MODE_RAISE, -300, 1234);
 	RpcTryExcept {
 		ridl_client_call(&itf, OP_SCALARS, s.args, &s.ret);
 	}

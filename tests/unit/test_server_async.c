@@ -34,25 +34,11 @@
 #include "check_main.h"
 #include "ndr.h"
 #include "ndrtest.h"
+#include "ndrtest_calls.h"
 #include "pdu.h"
+#include "pdu_peer.h"
 #include "server.h"
 #include "transport.h"
-
-enum {
-	OP_SCALARS,
-	OP_STRUCTS,
-	OP_CONFORMANT,
-	OP_ARRAYS,
-	OP_STRINGS,
-	OP_POINTERS,
-	OP_OUTPOINTERS,
-	OP_UNIONS,
-	OP_RANGES,
-	OP_ITEMS,
-	OP_CORREXPR,
-	OP_EXTRA,
-	OP_COUNT
-};
 
 /* What the [async] Scalars manager does, chosen by its first argument. */
 enum {
@@ -66,8 +52,7 @@ enum {
 	M_SUBSCRIBE = 8,  /* subscribes to both notifications, then as M_LATER */
 };
 
-#define IO_TIMEOUT_S 5
-#define MAX_PENDING  1100
+#define MAX_PENDING 1100
 
 /* ==== Fixtures =============================================================================== */
 
@@ -388,13 +373,6 @@ is_async(unsigned op)
 	return op == OP_SCALARS || op == OP_STRUCTS || op == OP_CONFORMANT || op == OP_OUTPOINTERS;
 }
 
-/* The client tables (for marshalling requests and unmarshalling replies). */
-static const ridl_proc *
-P(unsigned opnum)
-{
-	return ((const ridl_interface *)ndrtest_v1_0_c_ifspec)->procs[opnum];
-}
-
 /* Registers ndrtest's server with [async] Scalars, Structs, Conformant and OutPointers, on a
  * dynamic TCP endpoint whose port goes to port, and listens with at most 8 workers and the
  * default limits. */
@@ -428,70 +406,6 @@ start_server(char port[8])
 
 /* ==== The raw client ========================================================================= */
 
-static int
-cli_connect(const char *port)
-{
-	int fd = -1;
-	ck_assert_int_eq(rpcrt_tcp_connect("127.0.0.1", port, 5000, &fd), RPC_S_OK);
-	int fl = fcntl(fd, F_GETFL);
-	ck_assert_int_eq(fcntl(fd, F_SETFL, fl & ~O_NONBLOCK), 0);
-	struct timeval tv = { .tv_sec = IO_TIMEOUT_S };
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	return fd;
-}
-
-static void
-send_all(int fd, const void *buf, size_t len)
-{
-	const uint8_t *p = buf;
-	while (len) {
-		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
-		if (n < 0 && errno == EINTR)
-			continue;
-		ck_assert_int_gt(n, 0);
-		p += n;
-		len -= (size_t)n;
-	}
-}
-
-static bool
-recv_all(int fd, void *buf, size_t len)
-{
-	uint8_t *p = buf;
-	while (len) {
-		ssize_t n = recv(fd, p, len, 0);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return false;
-		p += n;
-		len -= (size_t)n;
-	}
-	return true;
-}
-
-/* One PDU into b, its header into h; false at the end of the stream or the timeout. */
-static bool
-recv_pdu(int fd, rpcrt_buf *b, rpcrt_pdu_hdr *h)
-{
-	uint8_t hdr[RPCRT_PDU_HDR_LEN];
-	if (!recv_all(fd, hdr, sizeof(hdr)))
-		return false;
-	uint16_t len = (uint16_t)(hdr[8] | hdr[9] << 8);
-	ck_assert_uint_ge(len, RPCRT_PDU_HDR_LEN);
-	if (b->cap < len) {
-		b->data = realloc(b->data, len);
-		b->cap = len;
-	}
-	memcpy(b->data, hdr, sizeof(hdr));
-	if (!recv_all(fd, b->data + sizeof(hdr), len - sizeof(hdr)))
-		return false;
-	b->len = len;
-	ck_assert_int_eq(rpcrt_pdu_parse_hdr(b->data, b->len, h), RPCRT_PDU_OK);
-	return true;
-}
-
 /* Nothing arrives on fd for ms milliseconds. */
 static bool
 quiet(int fd, int ms)
@@ -504,21 +418,9 @@ quiet(int fd, int ms)
 static void
 bind_ndrtest(int fd, bool mpx)
 {
-	const ridl_interface *itf = ndrtest_v1_0_c_ifspec;
-	rpcrt_pdu_ctx ctx = { .p_cont_id = 0,
-			      .n_transfer = 1,
-			      .abstract = { itf->uuid, itf->ver_major, itf->ver_minor },
-			      .transfer = &rpcrt_pdu_ndr20 };
-	rpcrt_pdu_bind bind = {
-		.max_xmit_frag = 5840, .max_recv_frag = 5840, .n_ctx = 1, .ctx = &ctx
-	};
 	rpcrt_buf b = { 0 };
-	ck_assert_int_eq(rpcrt_pdu_encode_bind(&b, 1, mpx ? RPCRT_PFC_CONC_MPX : 0, &bind),
-			 RPC_S_OK);
-	send_all(fd, b.data, b.len);
 	rpcrt_pdu_hdr h;
-	ck_assert(recv_pdu(fd, &b, &h));
-	ck_assert_uint_eq(h.ptype, RPCRT_PTYPE_BIND_ACK);
+	bind_ndrtest_raw(fd, mpx ? RPCRT_PFC_CONC_MPX : 0, 5840, &b, &h);
 	ck_assert_uint_eq(h.pfc_flags & RPCRT_PFC_CONC_MPX, mpx ? RPCRT_PFC_CONC_MPX : 0);
 	rpcrt_pdu_bind_ack ack;
 	ck_assert_int_eq(rpcrt_pdu_decode_bind_ack(&h, b.data, &ack), RPCRT_PDU_OK);
@@ -571,13 +473,7 @@ read_any_reply(int fd, struct reply *r)
 		rpcrt_pdu_response rs;
 		ck_assert_int_eq(rpcrt_pdu_decode_response(&h, b.data, &rs), RPCRT_PDU_OK);
 		ck_assert_uint_eq(!!(h.pfc_flags & RPCRT_PFC_FIRST_FRAG), nfrags == 0);
-		size_t need = r->stub.len + rs.stub_len;
-		if (need > r->stub.cap) {
-			r->stub.data = realloc(r->stub.data, need);
-			r->stub.cap = need;
-		}
-		memcpy(r->stub.data + r->stub.len, rs.stub, rs.stub_len);
-		r->stub.len = need;
+		stub_append(&r->stub, &rs);
 		if (h.pfc_flags & RPCRT_PFC_LAST_FRAG)
 			break;
 	}
@@ -622,7 +518,7 @@ send_request(int fd, uint32_t call_id, uint16_t opnum, void **args)
 	ck_assert_int_eq(rpcrt_ndr_marshal_request(P(opnum), args, &stub), RPC_S_OK);
 	rpcrt_pdu_request rq = { .opnum = opnum, .stub = stub.data, .stub_len = stub.len };
 	ck_assert_int_eq(rpcrt_pdu_encode_request_frags(&b, call_id, 0, &rq, 5840), RPC_S_OK);
-	send_all(fd, b.data, b.len);
+	ck_assert(send_all(fd, b.data, b.len));
 	rpcrt_buf_free(&b);
 	rpcrt_buf_free(&stub);
 }
@@ -635,52 +531,8 @@ send_header_pdu(int fd, uint8_t ptype, uint32_t call_id)
 		ck_assert_int_eq(rpcrt_pdu_encode_co_cancel(&b, call_id), RPC_S_OK);
 	else
 		ck_assert_int_eq(rpcrt_pdu_encode_orphaned(&b, call_id), RPC_S_OK);
-	send_all(fd, b.data, b.len);
+	ck_assert(send_all(fd, b.data, b.len));
 	rpcrt_buf_free(&b);
-}
-
-/* The arguments of a Scalars call. */
-struct scalars {
-	int8_t a;
-	int16_t b;
-	int32_t c;
-	int64_t d;
-	float e;
-	double f;
-	uint8_t g, h;
-	uint16_t i;
-	error_status_t j;
-	color16 k;
-	color32 m;
-	uint16_t us;
-	uint64_t uh;
-	int64_t sum, *psum;
-	int32_t ret;
-	void *args[15];
-};
-
-static void
-scalars_init(struct scalars *s, int8_t mode, int16_t b, int32_t c)
-{
-	memset(s, 0, sizeof(*s));
-	s->a = mode;
-	s->b = b;
-	s->c = c;
-	s->d = 1ll << 40;
-	s->e = 2.5f;
-	s->f = -7.75;
-	s->g = 1;
-	s->h = 200;
-	s->i = 0x263a;
-	s->j = 5;
-	s->k = GREEN;
-	s->m = BIG;
-	s->us = 65000;
-	s->uh = 1ull << 50;
-	s->psum = &s->sum;
-	void *v[15] = { &s->a, &s->b, &s->c, &s->d, &s->e,  &s->f,  &s->g,   &s->h,
-			&s->i, &s->j, &s->k, &s->m, &s->us, &s->uh, &s->psum };
-	memcpy(s->args, v, sizeof(v));
 }
 
 static int64_t
@@ -755,7 +607,7 @@ START_TEST(test_complete_inline)
 {
 	char port[8];
 	start_server(port);
-	int fd = cli_connect(port);
+	int fd = cli_connect(true, port);
 	bind_ndrtest(fd, true);
 	struct reply r;
 	send_scalars(fd, 2, M_NOW, -300, 21);
@@ -776,7 +628,7 @@ START_TEST(test_complete_later_out_of_order)
 {
 	char port[8];
 	start_server(port);
-	int fd = cli_connect(port);
+	int fd = cli_connect(true, port);
 	bind_ndrtest(fd, true);
 	send_scalars(fd, 2, M_LATER, 1, 10);
 	send_scalars(fd, 3, M_LATER, 2, 20);
@@ -820,7 +672,7 @@ START_TEST(test_abort)
 {
 	char port[8];
 	start_server(port);
-	int fd = cli_connect(port);
+	int fd = cli_connect(true, port);
 	bind_ndrtest(fd, true);
 	struct reply r;
 	send_scalars(fd, 2, M_ABORT, 0, 0x1234);
@@ -854,7 +706,7 @@ START_TEST(test_raise)
 {
 	char port[8];
 	start_server(port);
-	int fd = cli_connect(port);
+	int fd = cli_connect(true, port);
 	bind_ndrtest(fd, true);
 	struct reply r;
 	send_scalars(fd, 2, M_RAISE, 0, 777);
@@ -886,7 +738,7 @@ START_TEST(test_complete_twice)
 {
 	char port[8];
 	start_server(port);
-	int fd = cli_connect(port);
+	int fd = cli_connect(true, port);
 	bind_ndrtest(fd, true);
 	struct reply r;
 	send_scalars(fd, 2, M_TWICE, 0, 8);
@@ -926,7 +778,7 @@ START_TEST(test_reply_null)
 {
 	char port[8];
 	start_server(port);
-	int fd = cli_connect(port);
+	int fd = cli_connect(true, port);
 	bind_ndrtest(fd, true);
 
 	simple s = { 7, 8, -9 }, o = { 0 };
@@ -983,7 +835,7 @@ START_TEST(test_out_params_later)
 {
 	char port[8];
 	start_server(port);
-	int fd = cli_connect(port);
+	int fd = cli_connect(true, port);
 	bind_ndrtest(fd, true);
 
 	int32_t n = 600;
@@ -1037,7 +889,7 @@ START_TEST(test_marshal_failure)
 {
 	char port[8];
 	start_server(port);
-	int fd = cli_connect(port);
+	int fd = cli_connect(true, port);
 	bind_ndrtest(fd, true);
 
 	conf *c = calloc(1, sizeof(conf) + 2 * sizeof(int32_t));
@@ -1091,7 +943,7 @@ pending_then_gone(const char *port, int n, bool shut)
 	pthread_mutex_lock(&rec_m);
 	npend = 0;
 	pthread_mutex_unlock(&rec_m);
-	int fd = cli_connect(port);
+	int fd = cli_connect(true, port);
 	bind_ndrtest(fd, true);
 	for (int i = 0; i < n; i++)
 		send_scalars(fd, (uint32_t)(2 + i), M_LATER, 0, i);
@@ -1135,7 +987,7 @@ START_TEST(test_serial_connection)
 {
 	char port[8];
 	start_server(port);
-	int fd = cli_connect(port);
+	int fd = cli_connect(true, port);
 	bind_ndrtest(fd, false);
 	send_scalars(fd, 2, M_LATER, 0, 50);
 	ck_assert(wait_count(&npend, 1));
@@ -1179,7 +1031,7 @@ START_TEST(test_cancel_async)
 {
 	char port[8];
 	start_server(port);
-	int fd = cli_connect(port);
+	int fd = cli_connect(true, port);
 	bind_ndrtest(fd, true);
 	struct reply r;
 
@@ -1226,7 +1078,7 @@ START_TEST(test_cancel_async)
 				&b, id,
 				RPCRT_PFC_LAST_FRAG | (cancel ? RPCRT_PFC_PENDING_CANCEL : 0), &rq),
 			RPC_S_OK);
-		send_all(fd, b.data, b.len);
+		ck_assert(send_all(fd, b.data, b.len));
 		rpcrt_buf_free(&b);
 		rpcrt_buf_free(&stub);
 		ck_assert(wait_count(&npend, cancel ? 3 : 4));
@@ -1248,7 +1100,7 @@ START_TEST(test_cancel_sync)
 {
 	char port[8];
 	start_server(port);
-	int fd = cli_connect(port);
+	int fd = cli_connect(true, port);
 	bind_ndrtest(fd, true);
 	struct reply r;
 	for (int orphan = 0; orphan < 2; orphan++) {
@@ -1291,7 +1143,7 @@ START_TEST(test_status_codes)
 	ck_assert_int_eq(q, 42);
 
 	/* On a live call. */
-	int fd = cli_connect(port);
+	int fd = cli_connect(true, port);
 	bind_ndrtest(fd, true);
 	send_scalars(fd, 2, M_LATER, 0, 1);
 	ck_assert(wait_count(&npend, 1));
@@ -1375,7 +1227,7 @@ START_TEST(test_subscribe_async_callback)
 {
 	char port[8];
 	start_server(port);
-	int fd = cli_connect(port);
+	int fd = cli_connect(true, port);
 	bind_ndrtest(fd, true);
 	send_scalars(fd, 2, M_SUBSCRIBE, 0, 1);
 	ck_assert(wait_count(&npend, 1));
@@ -1421,7 +1273,7 @@ START_TEST(test_subscribe_sync_and_event)
 {
 	char port[8];
 	start_server(port);
-	int fd = cli_connect(port);
+	int fd = cli_connect(true, port);
 	bind_ndrtest(fd, true);
 	struct reply r;
 
@@ -1514,7 +1366,7 @@ START_TEST(test_listen_waits_for_pending)
 {
 	char port[8];
 	start_server(port);
-	int fd = cli_connect(port);
+	int fd = cli_connect(true, port);
 	bind_ndrtest(fd, true);
 	send_scalars(fd, 2, M_LATER, 0, 6);
 	ck_assert(wait_count(&npend, 1));

@@ -35,11 +35,11 @@
 #include "check_main.h"
 #include "ndr.h"
 #include "ndrtest.h"
+#include "ndrtest_calls.h"
 #include "pdu.h"
+#include "pdu_peer.h"
 #include "server.h"
 #include "transport.h"
-
-enum { OP_SCALARS = 0, OP_STRINGS = 4, OP_COUNT = 12 };
 
 /* Scalars' first argument: what the [async] manager does. */
 enum {
@@ -47,8 +47,7 @@ enum {
 	A_LATER = 2, /* a thread of its own completes it c milliseconds later */
 };
 
-#define IO_TIMEOUT_S 5
-#define LRPC_EP      "limits"
+#define LRPC_EP "limits"
 /* Stub bytes per request fragment of 5840 bytes: the 24-byte header off, rounded down to 8
  * (rpcrt_pdu_encode_request_frags). */
 #define CHUNK 5816u
@@ -167,13 +166,6 @@ static ridl_proc procs[OP_COUNT];
 static const ridl_proc *procp[OP_COUNT];
 static ridl_interface itf;
 
-/* The client tables, for requests and replies. */
-static const ridl_proc *
-P(unsigned opnum)
-{
-	return ((const ridl_interface *)ndrtest_v1_0_c_ifspec)->procs[opnum];
-}
-
 /* Sets the limits (lim NULL: the defaults), registers ndrtest with [async] Scalars, and
  * listens on a dynamic TCP endpoint (its port into port) and on ncalrpc LRPC_EP. */
 static void
@@ -223,76 +215,6 @@ deadlines(uint32_t idle_ms, uint32_t recv_ms)
 
 /* ==== The raw client ========================================================================= */
 
-/* A blocking client socket with I/O timeouts. */
-static int
-cli_connect(bool tcp, const char *port)
-{
-	int fd = -1;
-	RPC_STATUS st = tcp ? rpcrt_tcp_connect("127.0.0.1", port, 5000, &fd)
-			    : rpcrt_unix_connect(LRPC_EP, 5000, &fd);
-	ck_assert_int_eq(st, RPC_S_OK);
-	int fl = fcntl(fd, F_GETFL);
-	ck_assert_int_eq(fcntl(fd, F_SETFL, fl & ~O_NONBLOCK), 0);
-	struct timeval tv = { .tv_sec = IO_TIMEOUT_S };
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	return fd;
-}
-
-/* Sends everything; false when the peer is gone (never SIGPIPE: MSG_NOSIGNAL). */
-static bool
-send_all(int fd, const void *buf, size_t len)
-{
-	const uint8_t *p = buf;
-	while (len) {
-		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return false;
-		p += n;
-		len -= (size_t)n;
-	}
-	return true;
-}
-
-static bool
-recv_all(int fd, void *buf, size_t len)
-{
-	uint8_t *p = buf;
-	while (len) {
-		ssize_t n = recv(fd, p, len, 0);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return false;
-		p += n;
-		len -= (size_t)n;
-	}
-	return true;
-}
-
-/* One PDU into b, its header into h; false on end of stream, a reset or the timeout. */
-static bool
-recv_pdu(int fd, rpcrt_buf *b, rpcrt_pdu_hdr *h)
-{
-	uint8_t hdr[RPCRT_PDU_HDR_LEN];
-	if (!recv_all(fd, hdr, sizeof(hdr)))
-		return false;
-	uint16_t len = (uint16_t)(hdr[8] | hdr[9] << 8);
-	ck_assert_uint_ge(len, RPCRT_PDU_HDR_LEN);
-	if (b->cap < len) {
-		b->data = realloc(b->data, len);
-		b->cap = len;
-	}
-	memcpy(b->data, hdr, sizeof(hdr));
-	if (!recv_all(fd, b->data + sizeof(hdr), len - sizeof(hdr)))
-		return false;
-	b->len = len;
-	ck_assert_int_eq(rpcrt_pdu_parse_hdr(b->data, b->len, h), RPCRT_PDU_OK);
-	return true;
-}
-
 /* Waits (up to the I/O timeout) for the server to end the connection, reading and dropping
  * whatever comes first; returns when it did (mono_ms()), 0 if it did not. */
 static uint64_t
@@ -314,20 +236,9 @@ closed_at(int fd)
 static void
 bind_ndrtest(int fd)
 {
-	rpcrt_pdu_syntax abstract = { itf.uuid, itf.ver_major, itf.ver_minor };
-	rpcrt_pdu_ctx ctx = {
-		.p_cont_id = 0, .n_transfer = 1, .abstract = abstract, .transfer = &rpcrt_pdu_ndr20
-	};
-	rpcrt_pdu_bind bind = { .max_xmit_frag = RPCRT_PDU_MAX_FRAG,
-				.max_recv_frag = RPCRT_PDU_MAX_FRAG,
-				.n_ctx = 1,
-				.ctx = &ctx };
 	rpcrt_buf b = { 0 };
-	ck_assert_int_eq(rpcrt_pdu_encode_bind(&b, 1, 0, &bind), RPC_S_OK);
-	ck_assert(send_all(fd, b.data, b.len));
 	rpcrt_pdu_hdr h;
-	ck_assert(recv_pdu(fd, &b, &h));
-	ck_assert_uint_eq(h.ptype, RPCRT_PTYPE_BIND_ACK);
+	bind_ndrtest_raw(fd, 0, RPCRT_PDU_MAX_FRAG, &b, &h);
 	rpcrt_pdu_bind_ack ack;
 	ck_assert_int_eq(rpcrt_pdu_decode_bind_ack(&h, b.data, &ack), RPCRT_PDU_OK);
 	ck_assert_uint_eq(ack.results[0].result, RPCRT_CTX_ACCEPTANCE);
@@ -472,13 +383,7 @@ read_reply(int fd, uint32_t call_id, struct reply *r)
 		ck_assert_uint_eq(h.ptype, RPCRT_PTYPE_RESPONSE);
 		rpcrt_pdu_response rs;
 		ck_assert_int_eq(rpcrt_pdu_decode_response(&h, b.data, &rs), RPCRT_PDU_OK);
-		size_t need = r->stub.len + rs.stub_len;
-		if (need > r->stub.cap) {
-			r->stub.data = realloc(r->stub.data, need);
-			r->stub.cap = need;
-		}
-		memcpy(r->stub.data + r->stub.len, rs.stub, rs.stub_len);
-		r->stub.len = need;
+		stub_append(&r->stub, &rs);
 		if (h.pfc_flags & RPCRT_PFC_LAST_FRAG)
 			break;
 	}
@@ -537,7 +442,7 @@ scalars_call(int fd, uint32_t call_id, int8_t a, int32_t c)
 static void
 fresh_client_served(bool tcp, const char *port)
 {
-	int fd = cli_connect(tcp, port);
+	int fd = cli_connect(tcp, tcp ? port : LRPC_EP);
 	bind_ndrtest(fd);
 	scalars_call(fd, 2, A_NOW, 21);
 	close(fd);
@@ -586,7 +491,7 @@ START_TEST(test_idle_closed)
 	close(fd);
 
 	/* Binds, then nothing, over ncalrpc: the bind_ack is all it gets. */
-	fd = cli_connect(false, port);
+	fd = cli_connect(false, LRPC_EP);
 	t0 = mono_ms();
 	bind_ndrtest(fd);
 	t1 = closed_at(fd);
@@ -619,7 +524,7 @@ START_TEST(test_idle_off)
 	char port[8];
 	rpcrt_server_limits lim = deadlines(0, 200);
 	start_server(&lim, port);
-	int fd = cli_connect(false, port);
+	int fd = cli_connect(false, LRPC_EP);
 	bind_ndrtest(fd);
 	/* Quiet for 700 ms: still open, and still serving. */
 	struct pollfd pfd = { .fd = fd, .events = POLLIN };
@@ -647,7 +552,7 @@ START_TEST(test_slow_header)
 	char port[8];
 	rpcrt_server_limits lim = deadlines(rpcrt_server_default_limits.idle_ms, 300);
 	start_server(&lim, port);
-	int other = cli_connect(false, port);
+	int other = cli_connect(false, LRPC_EP);
 	bind_ndrtest(other);
 
 	rpcrt_pdu_syntax abstract = { itf.uuid, itf.ver_major, itf.ver_minor };
@@ -741,7 +646,7 @@ START_TEST(test_call_in_progress)
 	ck_assert(send_all(slow, req.data, req.len));
 	rpcrt_buf_free(&req);
 
-	int pending = cli_connect(false, port);
+	int pending = cli_connect(false, LRPC_EP);
 	bind_ndrtest(pending);
 	req = scalars_request(2, A_LATER, 700);
 	uint64_t t_pending = mono_ms();
@@ -789,7 +694,7 @@ START_TEST(test_req_bytes_cap)
 	start_server(&lim, port);
 	ck_assert_uint_eq(stats().req_bytes, 0);
 
-	int a = cli_connect(false, port), b = cli_connect(false, port);
+	int a = cli_connect(false, LRPC_EP), b = cli_connect(false, LRPC_EP);
 	bind_ndrtest(a);
 	bind_ndrtest(b);
 	rpcrt_buf ra = strings_request(2, "", 60000), rb = strings_request(7, "", 60000);
@@ -964,7 +869,7 @@ START_TEST(test_reply_to_closed_reader)
 {
 	char port[8];
 	start_server(NULL, port);
-	int fd = cli_connect(false, port);
+	int fd = cli_connect(false, LRPC_EP);
 	bind_ndrtest(fd);
 	rpcrt_buf req = strings_request(2, "slow200", 7);
 	ck_assert(send_all(fd, req.data, req.len));
@@ -985,7 +890,7 @@ START_TEST(test_reply_after_close)
 	char port[8];
 	start_server(NULL, port);
 	for (int tcp = 0; tcp < 2; tcp++) {
-		int fd = cli_connect(tcp, port);
+		int fd = cli_connect(tcp, tcp ? port : LRPC_EP);
 		bind_ndrtest(fd);
 		rpcrt_buf req = strings_request(2, "slow200", 7);
 		ck_assert(send_all(fd, req.data, req.len));
