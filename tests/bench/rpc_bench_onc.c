@@ -128,6 +128,8 @@ onc_open(enum rb_transport t, const struct rb_addr *a, enum rb_call call)
 		clnt_pcreateerror("rpc_bench: ONC RPC client");
 		return NULL;
 	}
+	/* clntunix_create leaves its socket open after clnt_destroy unless told otherwise. */
+	clnt_control(cl, CLSET_FD_CLOSE, NULL);
 	int fd, one = 1;
 	if (t == RB_TCP && clnt_control(cl, CLGET_FD, (char *)&fd))
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
