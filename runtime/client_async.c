@@ -343,9 +343,11 @@ flush(struct rpcrt_aconn *c)
 	return true;
 }
 
-/* Appends bytes to the output and writes what the socket takes now. */
+/* Appends bytes to the output and writes what the socket takes now; with later, leaves the
+ * writing to the loop thread (it is woken by writability), so that the requests of many calls
+ * issued close together leave in one send instead of one each. */
 static bool
-send_bytes(struct rpcrt_aconn *c, const uint8_t *p, size_t n)
+queue_bytes(struct rpcrt_aconn *c, const uint8_t *p, size_t n, bool later)
 {
 	if (c->out.cap - c->out.len < n) {
 		size_t cap = c->out.cap ? c->out.cap : 4096;
@@ -359,7 +361,20 @@ send_bytes(struct rpcrt_aconn *c, const uint8_t *p, size_t n)
 	}
 	memcpy(c->out.data + c->out.len, p, n);
 	c->out.len += n;
-	return flush(c);
+	if (!later || !c->watch)
+		return flush(c);
+	if (!c->want_write) {
+		if (rpcrt_loop_mod(c->watch, RPCRT_EV_READ | RPCRT_EV_WRITE) != RPC_S_OK)
+			return false;
+		c->want_write = true;
+	}
+	return true;
+}
+
+static bool
+send_bytes(struct rpcrt_aconn *c, const uint8_t *p, size_t n)
+{
+	return queue_bytes(c, p, n, false);
 }
 
 /* Tells the server about a call we gave up (co_cancel) or abandoned (orphaned). Best effort:
@@ -658,7 +673,10 @@ issue(struct acall *a, uint32_t opnum)
 	if (st == RPC_S_OK) {
 		/* From here the call completes through the loop, even if the write fails. */
 		a->state->RuntimeInfo = a;
-		if (!send_bytes(c, out.data, out.len))
+		/* Alone on the connection, the request goes out now (no hand-off to the loop
+		 * thread, which would cost a wake-up); with other calls outstanding it joins
+		 * the output the loop thread writes, batched with theirs. */
+		if (!queue_bytes(c, out.data, out.len, c->ncalls > 1))
 			shutdown(c->fd, SHUT_RDWR);
 	}
 	pthread_mutex_unlock(&c->lock);
