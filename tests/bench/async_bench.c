@@ -43,28 +43,19 @@
  *                  (default 10), printing the process ids first: for perf record -p,
  *                  strace -c -f -p ...
  * tests/bench/async builds this and runs it. */
-#define _GNU_SOURCE /* sched_setaffinity, dprintf, mkdtemp */
 #include <errno.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <poll.h>
-#include <sched.h>
-#include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
-#include <sys/un.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "async_bench.h"
 
 /* The clients. Both raw ones talk to the one raw server. */
 enum { I_RAW, I_RAWMSG, I_RIDL, I_ONC, I_COUNT };
-#define MAX_REPS 15
+#define MAX_REPS BENCH_MAX_REPS
 #define MAX_LEVELS 8
 #define MAX_DEPTH 4096
 
@@ -76,23 +67,7 @@ static const char *const payload_titles[AB_NPAYLOADS] = { "small", "4 KiB" };
 /* The sizes of ridl's request and response PDUs, which the raw exchange copies. */
 static size_t pdu_req[AB_NPAYLOADS], pdu_resp[AB_NPAYLOADS];
 
-/* The server processes, killed at exit by the process that started them. */
-static pid_t driver_pid, server_pids[I_COUNT];
-static char tmp_dir[128];
-
-static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-
-static void
-die(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	fprintf(stderr, "async_bench: ");
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-	exit(1);
-}
+const char bench_name[] = "async_bench";
 
 /* ---- the raw pipelined exchange ---- */
 
@@ -110,42 +85,12 @@ die(const char *fmt, ...)
  * as there is. */
 #define RAW_PER_MESSAGE 0x100u
 
-static bool
-send_all(int fd, const uint8_t *p, size_t len)
-{
-	while (len) {
-		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return false;
-		p += n;
-		len -= (size_t)n;
-	}
-	return true;
-}
-
-static bool
-recv_all(int fd, uint8_t *p, size_t len)
-{
-	while (len) {
-		ssize_t n = recv(fd, p, len, 0);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return false;
-		p += n;
-		len -= (size_t)n;
-	}
-	return true;
-}
-
 /* Reads what has arrived, answers every whole request in it with one send. */
 static void
 raw_serve_conn(int fd)
 {
 	uint32_t setup[3];
-	if (!recv_all(fd, (uint8_t *)setup, sizeof(setup)))
+	if (!bench_recv_all(fd, (uint8_t *)setup, sizeof(setup)))
 		return;
 	bool per_msg = setup[2] & RAW_PER_MESSAGE;
 	uint32_t kind = setup[2] & ~RAW_PER_MESSAGE;
@@ -178,65 +123,17 @@ raw_serve_conn(int fd)
 			}
 			memcpy(out + out_len, &r, 4);
 			if (per_msg)
-				ok = send_all(fd, out, resp);
+				ok = bench_send_all(fd, out, resp);
 			else
 				out_len += resp;
 		}
 		memmove(in, in + off, in_len - off);
 		in_len -= off;
-		if (!ok || (out_len && !send_all(fd, out, out_len)))
+		if (!ok || (out_len && !bench_send_all(fd, out, out_len)))
 			break;
 	}
 	free(in);
 	free(out);
-}
-
-static int
-listen_unix(const char *path)
-{
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	if (strlen(path) >= sizeof(sun.sun_path))
-		return -1;
-	memcpy(sun.sun_path, path, strlen(path) + 1);
-	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0 || listen(fd, 16) != 0)
-		return -1;
-	return fd;
-}
-
-/* One connection at a time, served on the thread that accepts it: the driver never opens the
- * next before it has closed the last. */
-static void
-raw_serve(int report_fd, const char *dir)
-{
-	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t len = sizeof(sin);
-	char path[sizeof(tmp_dir) + 8];
-	snprintf(path, sizeof(path), "%s/raw", dir);
-	int tfd = socket(AF_INET, SOCK_STREAM, 0);
-	int ufd = listen_unix(path);
-	if (tfd < 0 || ufd < 0 || bind(tfd, (struct sockaddr *)&sin, sizeof(sin)) != 0 ||
-	    listen(tfd, 16) != 0 || getsockname(tfd, (struct sockaddr *)&sin, &len) != 0)
-		die("raw server: %s", strerror(errno));
-	dprintf(report_fd, "%u %s\n", (unsigned)ntohs(sin.sin_port), path);
-	close(report_fd);
-	for (;;) {
-		struct pollfd p[2] = { { .fd = tfd, .events = POLLIN }, { .fd = ufd, .events = POLLIN } };
-		if (poll(p, 2, -1) < 0)
-			continue;
-		for (int i = 0; i < 2; i++) {
-			if (!(p[i].revents & POLLIN))
-				continue;
-			int fd = accept(p[i].fd, NULL, NULL);
-			if (fd < 0)
-				continue;
-			int one = 1;
-			if (i == 0)
-				setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-			raw_serve_conn(fd);
-			close(fd);
-		}
-	}
 }
 
 /* Owner: the driver, between raw_open() and raw_close(). */
@@ -270,7 +167,7 @@ raw_close(void *client)
 }
 
 static void *
-raw_connect(enum ab_transport t, const struct ab_addr *a, enum ab_payload p, uint32_t depth,
+raw_connect(enum ab_transport t, const struct bench_addr *a, enum ab_payload p, uint32_t depth,
 	    bool per_msg)
 {
 	struct raw_client *c = calloc(1, sizeof(*c));
@@ -290,28 +187,11 @@ raw_connect(enum ab_transport t, const struct ab_addr *a, enum ab_payload p, uin
 	if (p == AB_BLOCK && (c->blocks = malloc((size_t)depth * AB_BLOCK_BYTES)))
 		for (uint32_t i = 0; i < depth; i++)
 			ab_block_init(c->blocks + (size_t)i * AB_BLOCK_BYTES, i);
-	int r = -1;
-	if (t == AB_TCP) {
-		struct sockaddr_in sin = { .sin_family = AF_INET,
-					   .sin_port = htons((uint16_t)a->port),
-					   .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-		c->fd = socket(AF_INET, SOCK_STREAM, 0);
-		if (c->fd >= 0)
-			r = connect(c->fd, (struct sockaddr *)&sin, sizeof(sin));
-		int one = 1;
-		if (r == 0)
-			setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	} else {
-		struct sockaddr_un sun = { .sun_family = AF_UNIX };
-		snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", a->path);
-		c->fd = socket(AF_UNIX, SOCK_STREAM, 0);
-		if (c->fd >= 0)
-			r = connect(c->fd, (struct sockaddr *)&sun, sizeof(sun));
-	}
+	c->fd = bench_connect(t == AB_TCP, a);
 	uint32_t setup[3] = { (uint32_t)c->req, (uint32_t)c->resp,
 			      (uint32_t)p | (per_msg ? RAW_PER_MESSAGE : 0) };
-	if (r != 0 || !c->want || !c->out || !c->in || (p == AB_BLOCK && !c->blocks) ||
-	    !send_all(c->fd, (uint8_t *)setup, sizeof(setup))) {
+	if (c->fd < 0 || !c->want || !c->out || !c->in || (p == AB_BLOCK && !c->blocks) ||
+	    !bench_send_all(c->fd, (uint8_t *)setup, sizeof(setup))) {
 		fprintf(stderr, "async_bench: raw %s client: %s\n", transport_names[t],
 			strerror(errno));
 		raw_close(c);
@@ -321,13 +201,13 @@ raw_connect(enum ab_transport t, const struct ab_addr *a, enum ab_payload p, uin
 }
 
 static void *
-raw_open(enum ab_transport t, const struct ab_addr *a, enum ab_payload p, uint32_t depth)
+raw_open(enum ab_transport t, const struct bench_addr *a, enum ab_payload p, uint32_t depth)
 {
 	return raw_connect(t, a, p, depth, false);
 }
 
 static void *
-rawmsg_open(enum ab_transport t, const struct ab_addr *a, enum ab_payload p, uint32_t depth)
+rawmsg_open(enum ab_transport t, const struct bench_addr *a, enum ab_payload p, uint32_t depth)
 {
 	return raw_connect(t, a, p, depth, true);
 }
@@ -378,7 +258,7 @@ static bool
 raw_run(void *client, const struct ab_budget *b, struct ab_result *ret)
 {
 	struct raw_client *c = client;
-	uint64_t issued = 0, done = 0, t0 = ab_now_ns(), now = t0;
+	uint64_t issued = 0, done = 0, t0 = bench_now_ns(), now = t0;
 	bool stopping = false;
 	for (;;) {
 		if (!stopping && issued - done < c->depth) {
@@ -422,7 +302,7 @@ raw_run(void *client, const struct ab_budget *b, struct ab_result *ret)
 		}
 		memmove(c->in, c->in + off, c->in_len - off);
 		c->in_len -= off;
-		now = ab_now_ns();
+		now = bench_now_ns();
 		if (!stopping && done >= b->min_calls && now - t0 >= b->min_ns)
 			stopping = true;
 	}
@@ -456,85 +336,6 @@ static const int server_of[I_COUNT] = { I_RAW, I_RAW, I_RIDL, I_ONC };
 
 /* ---- the server processes ---- */
 
-static void
-pin(pid_t pid, int cpu)
-{
-	cpu_set_t set;
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	if (sched_setaffinity(pid, sizeof(set), &set) != 0)
-		die("cannot pin to CPU %d: %s", cpu, strerror(errno));
-}
-
-static void
-stop_servers(void)
-{
-	if (getpid() != driver_pid)
-		return;
-	for (int i = 0; i < I_COUNT; i++) {
-		if (server_pids[i] > 0) {
-			kill(server_pids[i], SIGTERM);
-			waitpid(server_pids[i], NULL, 0);
-			server_pids[i] = 0;
-		}
-	}
-	if (tmp_dir[0]) {
-		char path[sizeof(tmp_dir) + 8];
-		snprintf(path, sizeof(path), "%s/raw", tmp_dir);
-		unlink(path);
-		snprintf(path, sizeof(path), "%s/onc", tmp_dir);
-		unlink(path);
-		rmdir(tmp_dir);
-		tmp_dir[0] = '\0';
-	}
-}
-
-/* Forks the server of implementation i, pinned to cpu, and waits for its address. */
-static void
-start_server(int i, int cpu, uint32_t conn_calls, uint32_t max_calls, struct ab_addr *ret)
-{
-	int p[2];
-	if (pipe(p) != 0)
-		die("pipe: %s", strerror(errno));
-	fflush(NULL);
-	pid_t pid = fork();
-	if (pid < 0)
-		die("fork: %s", strerror(errno));
-	if (pid == 0) {
-		close(p[0]);
-		/* A server never outlives the benchmark, however that ends. */
-		prctl(PR_SET_PDEATHSIG, SIGTERM);
-		if (getppid() != driver_pid)
-			_exit(1);
-		pin(0, cpu);
-		if (i == I_RAW)
-			raw_serve(p[1], tmp_dir);
-		else if (i == I_RIDL)
-			ab_ridl_serve(p[1], tmp_dir, conn_calls, max_calls);
-		else
-			ab_onc_serve(p[1], tmp_dir);
-		_exit(1);
-	}
-	server_pids[i] = pid;
-	close(p[1]);
-	char line[256];
-	size_t len = 0;
-	while (len < sizeof(line) - 1 && (len == 0 || line[len - 1] != '\n')) {
-		struct pollfd pf = { .fd = p[0], .events = POLLIN };
-		if (poll(&pf, 1, 10000) <= 0)
-			die("the %s server did not report its address", impl_names[i]);
-		ssize_t n = read(p[0], line + len, sizeof(line) - 1 - len);
-		if (n <= 0)
-			die("the %s server did not start", impl_names[i]);
-		len += (size_t)n;
-	}
-	close(p[0]);
-	line[len] = '\0';
-	memset(ret, 0, sizeof(*ret));
-	if (sscanf(line, "%u %107s", &ret->port, ret->path) != 2)
-		die("the %s server reported '%s'", impl_names[i], line);
-}
-
 /* ---- measuring ---- */
 
 struct config {
@@ -546,13 +347,26 @@ struct config {
 	bool quick, verbose;
 };
 
-static struct ab_addr addrs[I_COUNT];
+static struct bench_addr addrs[I_COUNT];
 
-static int
-cmp_double(const void *a, const void *b)
+/* Which server a forked process runs, with the ridl server's limits. Plain value. */
+struct server_arg {
+	int i;
+	uint32_t conn_calls, max_calls;
+};
+
+static void
+serve_server(int report_fd, const char *dir, const void *arg)
 {
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
+	const struct server_arg *sa = arg;
+	if (sa->i == I_RAW)
+		/* One connection at a time, served on the thread that accepts it: the driver
+		 * never opens the next before it has closed the last. */
+		bench_raw_serve(report_fd, dir, raw_serve_conn);
+	else if (sa->i == I_RIDL)
+		ab_ridl_serve(report_fd, dir, sa->conn_calls, sa->max_calls);
+	else
+		ab_onc_serve(report_fd, dir);
 }
 
 /* One measurement: a fresh client, the warm-up (which connects and binds), the timed run.
@@ -568,11 +382,11 @@ measure(const struct config *cfg, int i, enum ab_transport t, enum ab_payload p,
 		run.min_calls = 2ull * n;
 	void *c = ops->open(t, &addrs[server_of[i]], p, n);
 	if (!c)
-		die("%s over %s: no client", ops->name, transport_names[t]);
+		bench_die("%s over %s: no client", ops->name, transport_names[t]);
 	bool ok = ops->run(c, &warm, &r) && ops->run(c, &run, &r);
 	ops->close(c);
 	if (!ok)
-		die("%s over %s, %s call, %u outstanding: a call failed or a reply was wrong",
+		bench_die("%s over %s, %s call, %u outstanding: a call failed or a reply was wrong",
 		    ops->name, transport_names[t], payload_titles[p], (unsigned)n);
 	double rate = r.ns ? (double)r.calls * 1e9 / (double)r.ns : 0;
 	if (cfg->verbose)
@@ -580,28 +394,6 @@ measure(const struct config *cfg, int i, enum ab_transport t, enum ab_payload p,
 			ops->name, transport_names[t], payload_titles[p], (unsigned)n, rate,
 			(unsigned long long)r.calls, (double)r.ns / 1e9);
 	return rate;
-}
-
-static double
-median_of(const double *v, uint32_t n)
-{
-	double s[MAX_REPS];
-	memcpy(s, v, n * sizeof(*v));
-	qsort(s, n, sizeof(*s), cmp_double);
-	return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
-}
-
-/* How far apart the repetitions are, relative to their median. */
-static double
-spread_of(const double *v, uint32_t n)
-{
-	double lo = v[0], hi = v[0];
-	for (uint32_t r = 1; r < n; r++) {
-		lo = v[r] < lo ? v[r] : lo;
-		hi = v[r] > hi ? v[r] : hi;
-	}
-	double m = median_of(v, n);
-	return m > 0 ? (hi - lo) / m : 0;
 }
 
 /* The rates of every repetition: [transport][payload][level][rep], where the level is the
@@ -669,16 +461,16 @@ print_table(const struct config *cfg, rates *res)
 					int l = i == I_ONC ? lo : ld;
 					if (l < 0)
 						continue;
-					double s = spread_of(res[i][t][p][l], reps);
+					double s = bench_spread_of(res[i][t][p][l], reps);
 					spread = s > spread ? s : spread;
 				}
 				char a[16] = "-", m[16] = "-", b[16] = "-", r1[16] = "-";
 				char rm[16] = "-", o[16] = "-", r2[16] = "-";
 				double ridl = 0;
 				if (ld >= 0) {
-					double raw = median_of(res[I_RAW][t][p][ld], reps);
-					double msg = median_of(res[I_RAWMSG][t][p][ld], reps);
-					ridl = median_of(res[I_RIDL][t][p][ld], reps);
+					double raw = bench_median_of(res[I_RAW][t][p][ld], reps);
+					double msg = bench_median_of(res[I_RAWMSG][t][p][ld], reps);
+					ridl = bench_median_of(res[I_RIDL][t][p][ld], reps);
 					snprintf(a, sizeof(a), "%.0f", raw);
 					snprintf(m, sizeof(m), "%.0f", msg);
 					snprintf(b, sizeof(b), "%.0f", ridl);
@@ -686,7 +478,7 @@ print_table(const struct config *cfg, rates *res)
 					snprintf(rm, sizeof(rm), "%.2f", ridl / msg);
 				}
 				if (lo >= 0) {
-					double onc = median_of(res[I_ONC][t][p][lo], reps);
+					double onc = bench_median_of(res[I_ONC][t][p][lo], reps);
 					snprintf(o, sizeof(o), "%.0f", onc);
 					if (ld >= 0)
 						snprintf(r2, sizeof(r2), "%.2f", ridl / onc);
@@ -726,12 +518,12 @@ print_goals(const struct config *cfg, rates *res)
 	       "best ONC/s", "thr", "ridl/raw", "ridl/ONC");
 	for (int t = 0; t < AB_NTRANSPORTS; t++) {
 		for (int p = 0; p < AB_NPAYLOADS; p++) {
-			double raw = median_of(res[I_RAW][t][p][l], reps);
-			double ridl = median_of(res[I_RIDL][t][p][l], reps);
+			double raw = bench_median_of(res[I_RAW][t][p][l], reps);
+			double ridl = bench_median_of(res[I_RIDL][t][p][l], reps);
 			double best = 0;
 			uint32_t best_th = 0;
 			for (uint32_t k = 0; k < cfg->nonc; k++) {
-				double o = median_of(res[I_ONC][t][p][k], reps);
+				double o = bench_median_of(res[I_ONC][t][p][k], reps);
 				if (o > best) {
 					best = o;
 					best_th = cfg->onc_threads[k];
@@ -760,19 +552,6 @@ print_goals(const struct config *cfg, rates *res)
 
 /* ---- main ---- */
 
-static uint32_t
-parse_num(const char *opt, const char *s, unsigned long max)
-{
-	char *end;
-	errno = 0;
-	unsigned long v = s ? strtoul(s, &end, 10) : 0;
-	if (!s || errno || *end || v == 0 || v > max) {
-		fprintf(stderr, "async_bench: %s needs a number from 1 to %lu\n", opt, max);
-		exit(2);
-	}
-	return (uint32_t)v;
-}
-
 /* A comma-separated list of numbers from 1 to MAX_DEPTH. */
 static uint32_t
 parse_list(const char *opt, const char *s, uint32_t *ret)
@@ -790,39 +569,11 @@ parse_list(const char *opt, const char *s, uint32_t *ret)
 			fprintf(stderr, "async_bench: %s takes at most %d numbers\n", opt, MAX_LEVELS);
 			exit(2);
 		}
-		ret[n++] = parse_num(opt, tok, MAX_DEPTH);
+		ret[n++] = bench_parse_num(opt, tok, MAX_DEPTH);
 	}
 	if (n == 0)
-		parse_num(opt, NULL, MAX_DEPTH);
+		bench_parse_num(opt, NULL, MAX_DEPTH);
 	return n;
-}
-
-static int
-lookup(const char *s, size_t len, const char *const *names, int n)
-{
-	for (int i = 0; i < n; i++)
-		if (strlen(names[i]) == len && strncmp(s, names[i], len) == 0)
-			return i;
-	return -1;
-}
-
-/* The first two CPUs this process may run on (one twice if there is only one). */
-static void
-default_cpus(struct config *cfg)
-{
-	cpu_set_t set;
-	cfg->server_cpu = cfg->client_cpu = 0;
-	if (sched_getaffinity(0, sizeof(set), &set) != 0)
-		return;
-	int found = 0;
-	for (int cpu = 0; cpu < CPU_SETSIZE && found < 2; cpu++) {
-		if (!CPU_ISSET(cpu, &set))
-			continue;
-		if (found++ == 0)
-			cfg->server_cpu = cfg->client_cpu = cpu;
-		else
-			cfg->client_cpu = cpu;
-	}
 }
 
 /* --profile IMPL:TRANSPORT:PAYLOAD:N: that cell only, for a profiler to watch. */
@@ -835,17 +586,17 @@ profile(const struct config *cfg, const char *spec, uint32_t seconds)
 	int nf = 0;
 	for (char *tok = strtok_r(buf, ":", &save); tok && nf < 4; tok = strtok_r(NULL, ":", &save))
 		f[nf++] = tok;
-	int i = nf == 4 ? lookup(f[0], strlen(f[0]), impl_names, I_COUNT) : -1;
-	int t = nf == 4 ? lookup(f[1], strlen(f[1]), transport_names, AB_NTRANSPORTS) : -1;
-	int p = nf == 4 ? lookup(f[2], strlen(f[2]), payload_names, AB_NPAYLOADS) : -1;
+	int i = nf == 4 ? bench_lookup(f[0], strlen(f[0]), impl_names, I_COUNT) : -1;
+	int t = nf == 4 ? bench_lookup(f[1], strlen(f[1]), transport_names, AB_NTRANSPORTS) : -1;
+	int p = nf == 4 ? bench_lookup(f[2], strlen(f[2]), payload_names, AB_NPAYLOADS) : -1;
 	if (i < 0 || t < 0 || p < 0) {
 		fprintf(stderr, "async_bench: --profile raw|rawmsg|ridl|onc:tcp|unix:small|4k:N\n");
 		exit(2);
 	}
-	uint32_t n = parse_num("--profile's N", f[3], MAX_DEPTH);
+	uint32_t n = bench_parse_num("--profile's N", f[3], MAX_DEPTH);
 	fprintf(stderr, "async_bench: servers: raw %ld, ridl %ld, ONC %ld on CPU %d; client %ld on "
 			"CPU %d\n",
-		(long)server_pids[I_RAW], (long)server_pids[I_RIDL], (long)server_pids[I_ONC],
+		(long)bench_server_pids[I_RAW], (long)bench_server_pids[I_RIDL], (long)bench_server_pids[I_ONC],
 		cfg->server_cpu, (long)getpid(), cfg->client_cpu);
 	const struct ab_client_ops *ops = clients[i];
 	struct ab_budget warm = { 1000, 100 * 1000000ull };
@@ -853,7 +604,7 @@ profile(const struct config *cfg, const char *spec, uint32_t seconds)
 	struct ab_result r;
 	void *c = ops->open((enum ab_transport)t, &addrs[server_of[i]], (enum ab_payload)p, n);
 	if (!c || !ops->run(c, &warm, &r) || !ops->run(c, &run, &r))
-		die("--profile: the calls failed");
+		bench_die("--profile: the calls failed");
 	ops->close(c);
 	printf("%s %s %s, %u outstanding: %llu calls in %.2f s, %.0f calls/s\n", ops->name,
 	       transport_names[t], payload_titles[p], (unsigned)n, (unsigned long long)r.calls,
@@ -889,26 +640,21 @@ main(int argc, char **argv)
 			continue;
 		}
 		if (strcmp(argv[a], "--reps") == 0)
-			cfg.reps = parse_num("--reps", val, MAX_REPS);
+			cfg.reps = bench_parse_num("--reps", val, MAX_REPS);
 		else if (strcmp(argv[a], "--min-ms") == 0)
-			cfg.min_ms = parse_num("--min-ms", val, 3600000);
+			cfg.min_ms = bench_parse_num("--min-ms", val, 3600000);
 		else if (strcmp(argv[a], "--min-calls") == 0)
-			cfg.min_calls = parse_num("--min-calls", val, 1000000000);
+			cfg.min_calls = bench_parse_num("--min-calls", val, 1000000000);
 		else if (strcmp(argv[a], "--depths") == 0)
 			cfg.ndepths = parse_list("--depths", val, cfg.depths);
 		else if (strcmp(argv[a], "--onc-threads") == 0)
 			cfg.nonc = parse_list("--onc-threads", val, cfg.onc_threads);
 		else if (strcmp(argv[a], "--server-conn-calls") == 0)
-			cfg.conn_calls = parse_num("--server-conn-calls", val, 1u << 20);
+			cfg.conn_calls = bench_parse_num("--server-conn-calls", val, 1u << 20);
 		else if (strcmp(argv[a], "--server-max-calls") == 0)
-			cfg.max_calls = parse_num("--server-max-calls", val, 0x7fffffff);
-		else if (strcmp(argv[a], "--seconds") == 0)
-			seconds = parse_num("--seconds", val, 86400);
-		else if (strcmp(argv[a], "--profile") == 0 && val)
-			profile_spec = val;
-		else if (strcmp(argv[a], "--cpus") == 0 && val &&
-			 sscanf(val, "%d,%d", &cfg.server_cpu, &cfg.client_cpu) == 2 &&
-			 cfg.server_cpu >= 0 && cfg.client_cpu >= 0)
+			cfg.max_calls = bench_parse_num("--server-max-calls", val, 0x7fffffff);
+		else if (bench_common_option(argv[a], val, &seconds, &profile_spec, &cfg.server_cpu,
+					     &cfg.client_cpu))
 			;
 		else {
 			fprintf(stderr,
@@ -927,7 +673,7 @@ main(int argc, char **argv)
 		cfg.reps = 1;
 	}
 	if (cfg.server_cpu < 0)
-		default_cpus(&cfg);
+		bench_default_cpus(&cfg.server_cpu, &cfg.client_cpu);
 	FILE *f = fopen("/proc/loadavg", "r");
 	cfg.load = -1;
 	if (f) {
@@ -937,21 +683,20 @@ main(int argc, char **argv)
 	}
 
 	if (!ab_ridl_pdu_sizes(pdu_req, pdu_resp))
-		die("the engine does not marshal asyncbench's calls");
+		bench_die("the engine does not marshal asyncbench's calls");
 
 	/* The servers first, while this process has no threads and no connections. */
-	driver_pid = getpid();
-	const char *tmp = getenv("TMPDIR");
-	snprintf(tmp_dir, sizeof(tmp_dir), "%s/async_bench.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(tmp_dir))
-		die("mkdtemp %s: %s", tmp_dir, strerror(errno));
-	atexit(stop_servers);
-	for (int i = 0; i < I_COUNT; i++)
-		if (server_of[i] == i)
-			start_server(i, cfg.server_cpu, cfg.conn_calls, cfg.max_calls, &addrs[i]);
+	bench_init_servers();
+	for (int i = 0; i < I_COUNT; i++) {
+		if (server_of[i] == i) {
+			struct server_arg sa = { i, cfg.conn_calls, cfg.max_calls };
+			bench_start_server(i, impl_names[i], cfg.server_cpu, serve_server, &sa,
+					   &addrs[i]);
+		}
+	}
 	/* Every thread this process starts from here on (librpcrt's client I/O thread, the ONC
 	 * clients' threads) inherits the placement. */
-	pin(0, cfg.client_cpu);
+	bench_pin(0, cfg.client_cpu);
 
 	if (profile_spec) {
 		profile(&cfg, profile_spec, seconds);
@@ -960,9 +705,9 @@ main(int argc, char **argv)
 
 	rates *res = calloc(I_COUNT, sizeof(*res));
 	if (!res)
-		die("out of memory");
+		bench_die("out of memory");
 	if (cfg.quick && !ab_ridl_check_wire(&addrs[I_RIDL], pdu_req, pdu_resp))
-		die("ridl's calls do not go over one connection with the PDU sizes the raw "
+		bench_die("ridl's calls do not go over one connection with the PDU sizes the raw "
 		    "exchange sends");
 	/* The repetitions take turns with everything else, so that a slow stretch of the
 	 * machine spreads over all implementations rather than falling on one. */

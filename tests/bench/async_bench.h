@@ -3,7 +3,8 @@
  * for asyncbench.idl with asyncbench.acf), async_bench_srv.c (a librpcrt server with the
  * synchronous managers of the same interface) and async_bench_onc.c (ONC RPC through libtirpc
  * and rpcgen's XDR routines for asyncbench_onc.x, one synchronous client per thread). Each
- * server runs in a process of its own that the driver forks; every client runs in the driver. */
+ * server runs in a process of its own that the driver forks; every client runs in the driver.
+ * What it shares with rpc_bench is in bench_common.c. */
 #ifndef ASYNC_BENCH_H
 #define ASYNC_BENCH_H
 
@@ -11,7 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
-#include <time.h>
+
+#include "bench_common.h"
 
 enum ab_transport { AB_TCP, AB_UNIX, AB_NTRANSPORTS };
 
@@ -23,12 +25,6 @@ enum ab_payload {
 };
 
 #define AB_BLOCK_BYTES 4096
-
-/* Where a server listens, as its process reports it. Plain value. */
-struct ab_addr {
-	unsigned port;  /* TCP, on 127.0.0.1 */
-	char path[108]; /* the AF_UNIX socket's path; for ridl, the ncalrpc endpoint name */
-};
 
 /* How long one measurement runs: until both bounds are reached. Plain value. */
 struct ab_budget {
@@ -50,7 +46,7 @@ struct ab_result {
  * stderr) when a call failed or a reply was wrong. */
 struct ab_client_ops {
 	const char *name;
-	void *(*open)(enum ab_transport t, const struct ab_addr *a, enum ab_payload p,
+	void *(*open)(enum ab_transport t, const struct bench_addr *a, enum ab_payload p,
 		      uint32_t depth);
 	bool (*run)(void *client, const struct ab_budget *b, struct ab_result *ret);
 	void (*close)(void *client);
@@ -75,7 +71,7 @@ bool ab_ridl_pdu_sizes(size_t ret_req[AB_NPAYLOADS], size_t ret_resp[AB_NPAYLOAD
 /* --quick: runs calls of each kind over TCP with 16 outstanding, and checks that they all went
  * over one connection and that each moved the bytes ab_ridl_pdu_sizes() computed (TCP_INFO).
  * false (after a message) when not. */
-bool ab_ridl_check_wire(const struct ab_addr *a, const size_t req[AB_NPAYLOADS],
+bool ab_ridl_check_wire(const struct bench_addr *a, const size_t req[AB_NPAYLOADS],
 			const size_t resp[AB_NPAYLOADS]);
 
 /* The 4 KiB call's answer: a fingerprint of the block, folding its first four bytes (which
@@ -118,14 +114,6 @@ ab_block_seq(uint8_t *p, uint32_t seq)
 {
 	memcpy(p, &seq, 4);
 	return ab_fingerprint(p, AB_BLOCK_BYTES);
-}
-
-static inline uint64_t
-ab_now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 #endif /* ASYNC_BENCH_H */

@@ -10,25 +10,14 @@
  * for the port; the handle either way is libtirpc's clnt_vc. Like librpcrt (and the raw
  * baseline), the TCP client turns off Nagle's algorithm on its socket; libtirpc does so itself
  * on the sockets its server accepts. */
-#define _GNU_SOURCE /* dprintf with -std=c11 */
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <unistd.h>
 
 #include "async_bench.h"
 #include "asyncbench_onc.h"
-
-/* libtirpc takes every XDR routine as an xdrproc_t, a variadic type that none of them has;
- * going through void (*)(void) says the cast is meant. */
-#define XDRPROC(f) ((xdrproc_t)(void (*)(void))(f))
 
 /* A call never waits this long on a working server. */
 static const struct timeval call_timeout = { 25, 0 };
@@ -75,30 +64,7 @@ onc_dispatch(struct svc_req *rq, SVCXPRT *xprt)
 void
 ab_onc_serve(int report_fd, const char *dir)
 {
-	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t len = sizeof(sin);
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sin, sizeof(sin)) != 0 ||
-	    listen(fd, SOMAXCONN) != 0 || getsockname(fd, (struct sockaddr *)&sin, &len) != 0) {
-		perror("async_bench: ONC server socket");
-		exit(1);
-	}
-	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	snprintf(path, sizeof(path), "%s/onc", dir);
-	/* Buffer sizes 0: libtirpc's defaults, as clnt_create and svc_create use them.
-	 * Protocol 0 in svc_register: not registered with rpcbind. */
-	SVCXPRT *tcp = svc_vc_create(fd, 0, 0);
-	SVCXPRT *unx = svcunix_create(RPC_ANYSOCK, 0, 0, path);
-	if (!tcp || !unx ||
-	    !svc_register(tcp, AONC_ASYNCBENCH_PROG, AONC_ASYNCBENCH_VERS, onc_dispatch, 0) ||
-	    !svc_register(unx, AONC_ASYNCBENCH_PROG, AONC_ASYNCBENCH_VERS, onc_dispatch, 0)) {
-		fprintf(stderr, "async_bench: the ONC RPC server did not start\n");
-		exit(1);
-	}
-	dprintf(report_fd, "%u %s\n", (unsigned)ntohs(sin.sin_port), path);
-	close(report_fd);
-	svc_run(); /* until SIGTERM ends the process */
-	exit(1);
+	bench_onc_serve(report_fd, dir, AONC_ASYNCBENCH_PROG, AONC_ASYNCBENCH_VERS, onc_dispatch);
 }
 
 /* ---- the client ---- */
@@ -135,32 +101,9 @@ struct onc_client {
 };
 
 static CLIENT *
-connect_client(enum ab_transport t, const struct ab_addr *a)
+connect_client(enum ab_transport t, const struct bench_addr *a)
 {
-	int sock = RPC_ANYSOCK;
-	CLIENT *cl;
-	if (t == AB_TCP) {
-		struct sockaddr_in sin = { .sin_family = AF_INET,
-					   .sin_port = htons((uint16_t)a->port),
-					   .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-		cl = clnttcp_create(&sin, AONC_ASYNCBENCH_PROG, AONC_ASYNCBENCH_VERS, &sock, 0, 0);
-	} else {
-		struct sockaddr_un sun = { .sun_family = AF_UNIX };
-		snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", a->path);
-		cl = clntunix_create(&sun, AONC_ASYNCBENCH_PROG, AONC_ASYNCBENCH_VERS, &sock, 0, 0);
-	}
-	if (!cl) {
-		clnt_pcreateerror("async_bench: ONC RPC client");
-		return NULL;
-	}
-	/* clntunix_create leaves the socket it made open after clnt_destroy (clnttcp_create
-	 * closes its own): the connections would pile up in the server's poll set and slow
-	 * every later measurement. */
-	clnt_control(cl, CLSET_FD_CLOSE, NULL);
-	int fd, one = 1;
-	if (t == AB_TCP && clnt_control(cl, CLGET_FD, (char *)&fd))
-		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	return cl;
+	return bench_onc_connect(t == AB_TCP, a, AONC_ASYNCBENCH_PROG, AONC_ASYNCBENCH_VERS);
 }
 
 /* One call; false (after a message) when it failed or its reply was wrong. */
@@ -245,7 +188,7 @@ onc_close(void *client)
 }
 
 static void *
-onc_open(enum ab_transport t, const struct ab_addr *a, enum ab_payload p, uint32_t depth)
+onc_open(enum ab_transport t, const struct bench_addr *a, enum ab_payload p, uint32_t depth)
 {
 	struct onc_client *c = calloc(1, sizeof(*c));
 	if (!c || !(c->t = calloc(depth, sizeof(*c->t)))) {
@@ -302,14 +245,14 @@ onc_run(void *client, const struct ab_budget *b, struct ab_result *ret)
 	/* Without a time bound (--quick), every thread makes its share of the calls. */
 	c->stop_at = b->min_ns ? 0 : (b->min_calls + c->nthreads - 1) / c->nthreads;
 	c->round++;
-	uint64_t t0 = ab_now_ns();
+	uint64_t t0 = bench_now_ns();
 	pthread_cond_broadcast(&c->cond);
 	pthread_mutex_unlock(&c->lock);
 	seq_base += 0x10000;
 
 	if (b->min_ns) {
 		struct timespec tick = { 0, 5 * 1000 * 1000 };
-		while (ab_now_ns() - t0 < b->min_ns || total_calls(c) < b->min_calls) {
+		while (bench_now_ns() - t0 < b->min_ns || total_calls(c) < b->min_calls) {
 			bool failed = false;
 			for (uint32_t i = 0; i < c->nthreads; i++)
 				failed |= atomic_load(&c->t[i].failed);
@@ -323,7 +266,7 @@ onc_run(void *client, const struct ab_budget *b, struct ab_result *ret)
 	while (c->finished < c->nthreads)
 		pthread_cond_wait(&c->cond, &c->lock);
 	pthread_mutex_unlock(&c->lock);
-	ret->ns = ab_now_ns() - t0;
+	ret->ns = bench_now_ns() - t0;
 	ret->calls = total_calls(c);
 	bool ok = true;
 	for (uint32_t i = 0; i < c->nthreads; i++)

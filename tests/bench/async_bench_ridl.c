@@ -8,14 +8,12 @@
  *
  * Also the PDU sizes the raw baseline copies, from the engine itself, and the --quick check
  * that they are what goes on the wire. */
-#include <dirent.h>
 #include <linux/tcp.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "async_bench.h"
@@ -53,7 +51,7 @@ ridl_close(void *client)
 }
 
 static void *
-ridl_open(enum ab_transport t, const struct ab_addr *a, enum ab_payload p, uint32_t depth)
+ridl_open(enum ab_transport t, const struct bench_addr *a, enum ab_payload p, uint32_t depth)
 {
 	char port[16];
 	snprintf(port, sizeof(port), "%u", a->port);
@@ -122,7 +120,7 @@ static bool
 ridl_run(void *client, const struct ab_budget *b, struct ab_result *ret)
 {
 	struct ridl_client *c = client;
-	uint64_t done = 0, outstanding = 0, t0 = ab_now_ns(), now = t0;
+	uint64_t done = 0, outstanding = 0, t0 = bench_now_ns(), now = t0;
 	bool ok = true, stopping = false;
 	for (uint32_t i = 0; i < c->depth && ok; i++) {
 		RPC_STATUS st = issue(c, i);
@@ -159,7 +157,7 @@ ridl_run(void *client, const struct ab_budget *b, struct ab_result *ret)
 		} else {
 			done++;
 		}
-		now = ab_now_ns();
+		now = bench_now_ns();
 		if (!stopping && done >= b->min_calls && now - t0 >= b->min_ns)
 			stopping = true;
 		if (ok && !stopping) {
@@ -189,73 +187,19 @@ const struct ab_client_ops ab_ridl_client = {
 bool
 ab_ridl_pdu_sizes(size_t ret_req[AB_NPAYLOADS], size_t ret_resp[AB_NPAYLOADS])
 {
-	const ridl_interface *itf = asyncbench_v1_0_c_ifspec;
 	static uint8_t block[AB_BLOCK_BYTES];
 	handle_t h = NULL;
-	int32_t v = 1, n = AB_BLOCK_BYTES, ret = 0;
+	int32_t v = 1, n = AB_BLOCK_BYTES;
 	const uint8_t *data = block;
 	void *inc_args[] = { &h, &v };
 	void *sink_args[] = { &h, &n, &data };
 	void *const *args[AB_NPAYLOADS] = { inc_args, sink_args };
-
-	if (rpcrt_ndr_check_interface(itf) != RPC_S_OK || itf->nprocs != AB_NPAYLOADS)
-		return false;
-	for (int k = 0; k < AB_NPAYLOADS; k++) {
-		const ridl_proc *proc = itf->procs[k];
-		rpcrt_buf stub = { 0 }, pdu = { 0 };
-		/* Both sides offer RPCRT_PDU_MAX_FRAG in the bind, so that is the fragment size
-		 * of both directions (ab_ridl_check_wire() confirms it). */
-		rpcrt_pdu_request rq = { .p_cont_id = 0, .opnum = (uint16_t)k };
-		rpcrt_pdu_response rs = { .p_cont_id = 0 };
-		RPC_STATUS st = rpcrt_ndr_marshal_request(proc, args[k], &stub);
-		rq.stub = stub.data;
-		rq.stub_len = stub.len;
-		if (st == RPC_S_OK)
-			st = rpcrt_pdu_encode_request_frags(&pdu, 1, 0, &rq, RPCRT_PDU_MAX_FRAG);
-		ret_req[k] = pdu.len;
-		stub.len = pdu.len = 0;
-		if (st == RPC_S_OK)
-			st = rpcrt_ndr_marshal_response(proc, args[k], &ret, &stub);
-		rs.stub = stub.data;
-		rs.stub_len = stub.len;
-		if (st == RPC_S_OK)
-			st = rpcrt_pdu_encode_response_frags(&pdu, 1, 0, &rs, RPCRT_PDU_MAX_FRAG);
-		ret_resp[k] = pdu.len;
-		rpcrt_buf_free(&stub);
-		rpcrt_buf_free(&pdu);
-		if (st != RPC_S_OK)
-			return false;
-	}
-	return true;
-}
-
-/* The descriptors of this process's TCP connections to 127.0.0.1:port: how many there are, the
- * first in *ret_fd. */
-static int
-find_conns(unsigned port, int *ret_fd)
-{
-	DIR *d = opendir("/proc/self/fd");
-	int found = 0;
-	*ret_fd = -1;
-	if (!d)
-		return 0;
-	for (struct dirent *e; (e = readdir(d));) {
-		int fd = atoi(e->d_name);
-		struct stat sb;
-		struct sockaddr_in sin;
-		socklen_t len = sizeof(sin);
-		if (fd == dirfd(d) || fstat(fd, &sb) != 0 || !S_ISSOCK(sb.st_mode))
-			continue;
-		if (getpeername(fd, (struct sockaddr *)&sin, &len) == 0 && sin.sin_family == AF_INET &&
-		    ntohs(sin.sin_port) == port && found++ == 0)
-			*ret_fd = fd;
-	}
-	closedir(d);
-	return found;
+	return bench_ridl_pdu_sizes(asyncbench_v1_0_c_ifspec, AB_NPAYLOADS, args, ret_req,
+				    ret_resp);
 }
 
 bool
-ab_ridl_check_wire(const struct ab_addr *a, const size_t req[AB_NPAYLOADS],
+ab_ridl_check_wire(const struct bench_addr *a, const size_t req[AB_NPAYLOADS],
 		   const size_t resp[AB_NPAYLOADS])
 {
 	enum { DEPTH = 16, CALLS = 64 };
@@ -270,7 +214,7 @@ ab_ridl_check_wire(const struct ab_addr *a, const size_t req[AB_NPAYLOADS],
 				ridl_close(c);
 			return false;
 		}
-		int fd, conns = find_conns(a->port, &fd);
+		int fd, conns = bench_find_conns(a->port, &fd);
 		if (conns != 1) {
 			fprintf(stderr, "async_bench: %d calls outstanding on one binding took %d "
 					"connections\n", DEPTH, conns);
@@ -303,7 +247,7 @@ ab_ridl_check_wire(const struct ab_addr *a, const size_t req[AB_NPAYLOADS],
 				ok = false;
 			}
 		}
-		if (ok && find_conns(a->port, &fd) != 1) {
+		if (ok && bench_find_conns(a->port, &fd) != 1) {
 			fprintf(stderr, "async_bench: the calls of one binding took more than one "
 					"connection\n");
 			ok = false;

@@ -33,51 +33,24 @@
  *                 c), with the client on CPU C, for --seconds (default 10), printing the
  *                 servers' process ids first: for perf record -p, strace -c -f -p ...
  * tests/bench/rpc builds this and runs it. */
-#define _GNU_SOURCE /* sched_setaffinity, dprintf, mkdtemp */
 #include <errno.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <poll.h>
-#include <sched.h>
-#include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "rpc_bench.h"
 
 enum { I_RAW, I_ONC, I_RIDL, I_COUNT };
-#define MAX_REPS 15
+#define MAX_REPS BENCH_MAX_REPS
+
+const char bench_name[] = "rpc_bench";
 
 static const char *const transport_names[RB_NTRANSPORTS] = { "tcp", "unix" };
 static const char *const call_names[RB_NCALLS] = { "(a) null", "(b) long", "(c) 64 KiB" };
 
 /* The sizes of ridl's request and response PDUs, which the raw ping-pong copies. */
 static size_t pdu_req[RB_NCALLS], pdu_resp[RB_NCALLS];
-
-/* The server processes, killed at exit by the process that started them. */
-static pid_t driver_pid, server_pids[I_COUNT];
-static char tmp_dir[128];
-
-static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-
-static void
-die(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	fprintf(stderr, "rpc_bench: ");
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-	exit(1);
-}
 
 /* ---- the raw baseline ---- */
 
@@ -87,46 +60,15 @@ die(const char *fmt, ...)
  * with the fingerprint of the request's first RB_SINK_BYTES, in the response's first four
  * bytes, as the other servers do. */
 
-static bool
-send_all(int fd, const uint8_t *p, size_t len)
-{
-	while (len) {
-		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return false;
-		p += n;
-		len -= (size_t)n;
-	}
-	return true;
-}
-
-/* false at the end of the stream or on an error. */
-static bool
-recv_all(int fd, uint8_t *p, size_t len)
-{
-	while (len) {
-		ssize_t n = recv(fd, p, len, 0);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return false;
-		p += n;
-		len -= (size_t)n;
-	}
-	return true;
-}
-
 static void
 raw_serve_conn(int fd)
 {
 	uint32_t setup[3];
-	if (!recv_all(fd, (uint8_t *)setup, sizeof(setup)) || setup[0] < 4 || setup[1] < 4 ||
+	if (!bench_recv_all(fd, (uint8_t *)setup, sizeof(setup)) || setup[0] < 4 || setup[1] < 4 ||
 	    setup[0] > (1u << 24) || setup[1] > (1u << 24))
 		return;
 	uint8_t *req = calloc(1, setup[0]), *resp = calloc(1, setup[1]);
-	while (req && resp && recv_all(fd, req, setup[0])) {
+	while (req && resp && bench_recv_all(fd, req, setup[0])) {
 		int32_t r = 0;
 		if (setup[2] == RB_INC) {
 			memcpy(&r, req, 4);
@@ -135,22 +77,11 @@ raw_serve_conn(int fd)
 			r = rb_fingerprint(req, RB_SINK_BYTES);
 		}
 		memcpy(resp, &r, 4);
-		if (!send_all(fd, resp, setup[1]))
+		if (!bench_send_all(fd, resp, setup[1]))
 			break;
 	}
 	free(req);
 	free(resp);
-}
-
-static int
-listen_unix(const char *path)
-{
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
-	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0 || listen(fd, 16) != 0)
-		return -1;
-	return fd;
 }
 
 /* One connection at a time, answered on the thread that reads it: the client never opens the
@@ -158,36 +89,7 @@ listen_unix(const char *path)
 static void
 raw_serve(int report_fd, const char *dir)
 {
-	struct sockaddr_in sin = { .sin_family = AF_INET,
-				   .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t len = sizeof(sin);
-	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	snprintf(path, sizeof(path), "%s/raw", dir);
-	int tfd = socket(AF_INET, SOCK_STREAM, 0);
-	int ufd = listen_unix(path);
-	if (tfd < 0 || ufd < 0 || bind(tfd, (struct sockaddr *)&sin, sizeof(sin)) != 0 ||
-	    listen(tfd, 16) != 0 || getsockname(tfd, (struct sockaddr *)&sin, &len) != 0)
-		die("raw server: %s", strerror(errno));
-	dprintf(report_fd, "%u %s\n", (unsigned)ntohs(sin.sin_port), path);
-	close(report_fd);
-	for (;;) {
-		struct pollfd p[2] = { { .fd = tfd, .events = POLLIN },
-				       { .fd = ufd, .events = POLLIN } };
-		if (poll(p, 2, -1) < 0)
-			continue;
-		for (int i = 0; i < 2; i++) {
-			if (!(p[i].revents & POLLIN))
-				continue;
-			int fd = accept(p[i].fd, NULL, NULL);
-			if (fd < 0)
-				continue;
-			int one = 1;
-			if (i == 0)
-				setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-			raw_serve_conn(fd);
-			close(fd);
-		}
-	}
+	bench_raw_serve(report_fd, dir, raw_serve_conn);
 }
 
 /* Owner: the driver, between raw_open() and raw_close(). */
@@ -198,7 +100,7 @@ struct raw_client {
 };
 
 static void *
-raw_open(enum rb_transport t, const struct rb_addr *a, enum rb_call call)
+raw_open(enum rb_transport t, const struct bench_addr *a, enum rb_call call)
 {
 	struct raw_client *c = calloc(1, sizeof(*c));
 	if (!c)
@@ -206,26 +108,9 @@ raw_open(enum rb_transport t, const struct rb_addr *a, enum rb_call call)
 	c->call = call;
 	c->req = calloc(1, pdu_req[call]);
 	c->resp = calloc(1, pdu_resp[call]);
-	int r = -1;
-	if (t == RB_TCP) {
-		struct sockaddr_in sin = { .sin_family = AF_INET,
-					   .sin_port = htons((uint16_t)a->port),
-					   .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-		c->fd = socket(AF_INET, SOCK_STREAM, 0);
-		if (c->fd >= 0)
-			r = connect(c->fd, (struct sockaddr *)&sin, sizeof(sin));
-		int one = 1;
-		if (r == 0)
-			setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	} else {
-		struct sockaddr_un sun = { .sun_family = AF_UNIX };
-		snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", a->path);
-		c->fd = socket(AF_UNIX, SOCK_STREAM, 0);
-		if (c->fd >= 0)
-			r = connect(c->fd, (struct sockaddr *)&sun, sizeof(sun));
-	}
+	c->fd = bench_connect(t == RB_TCP, a);
 	uint32_t setup[3] = { (uint32_t)pdu_req[call], (uint32_t)pdu_resp[call], (uint32_t)call };
-	if (r != 0 || !c->req || !c->resp || !send_all(c->fd, (uint8_t *)setup, sizeof(setup))) {
+	if (c->fd < 0 || !c->req || !c->resp || !bench_send_all(c->fd, (uint8_t *)setup, sizeof(setup))) {
 		fprintf(stderr, "rpc_bench: raw %s client: %s\n", transport_names[t],
 			strerror(errno));
 		if (c->fd >= 0)
@@ -255,9 +140,9 @@ raw_run(void *client, uint32_t n, uint32_t seq, uint8_t *block, uint32_t *ns)
 			memcpy(c->req, block, RB_SINK_BYTES);
 			want = rb_fingerprint(block, RB_SINK_BYTES);
 		}
-		uint64_t t0 = rb_now_ns();
-		bool ok = send_all(c->fd, c->req, pdu_req[c->call]) &&
-			  recv_all(c->fd, c->resp, pdu_resp[c->call]);
+		uint64_t t0 = bench_now_ns();
+		bool ok = bench_send_all(c->fd, c->req, pdu_req[c->call]) &&
+			  bench_recv_all(c->fd, c->resp, pdu_resp[c->call]);
 		if (ns)
 			ns[i] = rb_elapsed(t0);
 		if (!ok) {
@@ -298,77 +183,9 @@ static const struct rb_impl *const impls[I_COUNT] = { &rb_raw_impl, &rb_onc_impl
 /* ---- the server processes ---- */
 
 static void
-pin(pid_t pid, int cpu)
+serve_impl(int report_fd, const char *dir, const void *arg)
 {
-	cpu_set_t set;
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	if (sched_setaffinity(pid, sizeof(set), &set) != 0)
-		die("cannot pin to CPU %d: %s", cpu, strerror(errno));
-}
-
-static void
-stop_servers(void)
-{
-	if (getpid() != driver_pid)
-		return;
-	for (int i = 0; i < I_COUNT; i++) {
-		if (server_pids[i] > 0) {
-			kill(server_pids[i], SIGTERM);
-			waitpid(server_pids[i], NULL, 0);
-			server_pids[i] = 0;
-		}
-	}
-	if (tmp_dir[0]) {
-		char path[sizeof(tmp_dir) + 8];
-		snprintf(path, sizeof(path), "%s/raw", tmp_dir);
-		unlink(path);
-		snprintf(path, sizeof(path), "%s/onc", tmp_dir);
-		unlink(path);
-		rmdir(tmp_dir);
-		tmp_dir[0] = '\0';
-	}
-}
-
-/* Forks the server of implementation i, pinned to cpu, and waits for its address. */
-static void
-start_server(int i, int cpu, struct rb_addr *ret)
-{
-	int p[2];
-	if (pipe(p) != 0)
-		die("pipe: %s", strerror(errno));
-	fflush(NULL);
-	pid_t pid = fork();
-	if (pid < 0)
-		die("fork: %s", strerror(errno));
-	if (pid == 0) {
-		close(p[0]);
-		/* A server never outlives the benchmark, however that ends. */
-		prctl(PR_SET_PDEATHSIG, SIGTERM);
-		if (getppid() != driver_pid)
-			_exit(1);
-		pin(0, cpu);
-		impls[i]->serve(p[1], tmp_dir);
-		_exit(1);
-	}
-	server_pids[i] = pid;
-	close(p[1]);
-	char line[256];
-	size_t len = 0;
-	while (len < sizeof(line) - 1 && (len == 0 || line[len - 1] != '\n')) {
-		struct pollfd pf = { .fd = p[0], .events = POLLIN };
-		if (poll(&pf, 1, 10000) <= 0)
-			die("the %s server did not report its address", impls[i]->name);
-		ssize_t n = read(p[0], line + len, sizeof(line) - 1 - len);
-		if (n <= 0)
-			die("the %s server did not start", impls[i]->name);
-		len += (size_t)n;
-	}
-	close(p[0]);
-	line[len] = '\0';
-	memset(ret, 0, sizeof(*ret));
-	if (sscanf(line, "%u %107s", &ret->port, ret->path) != 2)
-		die("the %s server reported '%s'", impls[i]->name, line);
+	((const struct rb_impl *)arg)->serve(report_fd, dir);
 }
 
 /* ---- measuring ---- */
@@ -384,7 +201,7 @@ struct cell {
 	double med[MAX_REPS], p99[MAX_REPS];
 };
 
-static struct rb_addr addrs[I_COUNT];
+static struct bench_addr addrs[I_COUNT];
 static uint8_t block[RB_SINK_BYTES];
 static uint32_t next_seq = 1;
 
@@ -392,13 +209,6 @@ static int
 cmp_u32(const void *a, const void *b)
 {
 	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-	return (x > y) - (x < y);
-}
-
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
 	return (x > y) - (x < y);
 }
 
@@ -411,40 +221,18 @@ measure(int i, enum rb_transport t, enum rb_call call, uint32_t n, uint32_t warm
 	const struct rb_impl *im = impls[i];
 	void *c = im->open(t, &addrs[i], call);
 	if (!c)
-		die("%s over %s: no client", im->name, transport_names[t]);
+		bench_die("%s over %s: no client", im->name, transport_names[t]);
 	bool ok = im->run(c, warmup, next_seq, block, NULL);
 	next_seq += warmup;
 	ok = ok && im->run(c, n, next_seq, block, samples);
 	next_seq += n;
 	im->close(c);
 	if (!ok)
-		die("%s over %s, call %s: wrong or failed reply", im->name, transport_names[t],
+		bench_die("%s over %s, call %s: wrong or failed reply", im->name, transport_names[t],
 		    call_names[call]);
 	qsort(samples, n, sizeof(*samples), cmp_u32);
 	*ret_med = samples[n / 2];
 	*ret_p99 = samples[n - 1 - n / 100];
-}
-
-static double
-median_of(const double *v, uint32_t n)
-{
-	double s[MAX_REPS];
-	memcpy(s, v, n * sizeof(*v));
-	qsort(s, n, sizeof(*s), cmp_double);
-	return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
-}
-
-/* How far apart the repetitions' medians are, relative to their median. */
-static double
-spread_of(const double *v, uint32_t n)
-{
-	double lo = v[0], hi = v[0];
-	for (uint32_t r = 1; r < n; r++) {
-		lo = v[r] < lo ? v[r] : lo;
-		hi = v[r] > hi ? v[r] : hi;
-	}
-	double m = median_of(v, n);
-	return m > 0 ? (hi - lo) / m : 0;
 }
 
 /* ---- the table ---- */
@@ -458,13 +246,13 @@ struct placement {
 static double
 med_us(const struct cell *c, uint32_t reps)
 {
-	return median_of(c->med, reps) / 1e3;
+	return bench_median_of(c->med, reps) / 1e3;
 }
 
 static double
 p99_us(const struct cell *c, uint32_t reps)
 {
-	return median_of(c->p99, reps) / 1e3;
+	return bench_median_of(c->p99, reps) / 1e3;
 }
 
 static void
@@ -491,7 +279,7 @@ print_table(const struct config *cfg, const struct placement *pl, int npl,
 				const struct cell *c = res[p][t][k];
 				double spread = 0;
 				for (int i = 0; i < I_COUNT; i++) {
-					double s = spread_of(c[i].med, cfg->reps);
+					double s = bench_spread_of(c[i].med, cfg->reps);
 					spread = s > spread ? s : spread;
 				}
 				double ridl = med_us(&c[I_RIDL], cfg->reps);
@@ -562,51 +350,10 @@ print_goals(const struct config *cfg, const struct placement *pl, int npl,
 /* ---- main ---- */
 
 static uint32_t
-parse_num(const char *opt, const char *s, unsigned long max)
-{
-	char *end;
-	errno = 0;
-	unsigned long v = s ? strtoul(s, &end, 10) : 0;
-	if (!s || errno || *end || v == 0 || v > max) {
-		fprintf(stderr, "rpc_bench: %s needs a number from 1 to %lu\n", opt, max);
-		exit(2);
-	}
-	return (uint32_t)v;
-}
-
-static uint32_t
 env_num(const char *name, uint32_t dflt, unsigned long max)
 {
 	const char *s = getenv(name);
-	return s && *s ? parse_num(name, s, max) : dflt;
-}
-
-static int
-lookup(const char *s, size_t len, const char *const *names, int n)
-{
-	for (int i = 0; i < n; i++)
-		if (strlen(names[i]) == len && strncmp(s, names[i], len) == 0)
-			return i;
-	return -1;
-}
-
-/* The first two CPUs this process may run on (one twice if there is only one). */
-static void
-default_cpus(struct config *cfg)
-{
-	cpu_set_t set;
-	cfg->server_cpu = cfg->client_cpu = 0;
-	if (sched_getaffinity(0, sizeof(set), &set) != 0)
-		return;
-	int found = 0;
-	for (int cpu = 0; cpu < CPU_SETSIZE && found < 2; cpu++) {
-		if (!CPU_ISSET(cpu, &set))
-			continue;
-		if (found++ == 0)
-			cfg->server_cpu = cfg->client_cpu = cpu;
-		else
-			cfg->client_cpu = cpu;
-	}
+	return s && *s ? bench_parse_num(name, s, max) : dflt;
 }
 
 /* --profile IMPL:TRANSPORT:CALL: that cell only, for a profiler to watch. */
@@ -616,21 +363,21 @@ profile(const struct config *cfg, const char *spec, uint32_t seconds)
 	static const char *const inames[I_COUNT] = { "raw", "onc", "ridl" };
 	static const char *const knames[RB_NCALLS] = { "a", "b", "c" };
 	const char *c1 = strchr(spec, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
-	int i = c1 ? lookup(spec, (size_t)(c1 - spec), inames, I_COUNT) : -1;
-	int t = c2 ? lookup(c1 + 1, (size_t)(c2 - c1 - 1), transport_names, RB_NTRANSPORTS) : -1;
-	int k = c2 ? lookup(c2 + 1, strlen(c2 + 1), knames, RB_NCALLS) : -1;
+	int i = c1 ? bench_lookup(spec, (size_t)(c1 - spec), inames, I_COUNT) : -1;
+	int t = c2 ? bench_lookup(c1 + 1, (size_t)(c2 - c1 - 1), transport_names, RB_NTRANSPORTS) : -1;
+	int k = c2 ? bench_lookup(c2 + 1, strlen(c2 + 1), knames, RB_NCALLS) : -1;
 	if (i < 0 || t < 0 || k < 0) {
 		fprintf(stderr, "rpc_bench: --profile raw|onc|ridl:tcp|unix:a|b|c\n");
 		exit(2);
 	}
 	fprintf(stderr, "rpc_bench: servers: raw %ld, ONC %ld, ridl %ld; client %ld on CPU %d\n",
-		(long)server_pids[I_RAW], (long)server_pids[I_ONC], (long)server_pids[I_RIDL],
+		(long)bench_server_pids[I_RAW], (long)bench_server_pids[I_ONC], (long)bench_server_pids[I_RIDL],
 		(long)getpid(), cfg->client_cpu);
 	void *c = impls[i]->open((enum rb_transport)t, &addrs[i], (enum rb_call)k);
 	if (!c || !impls[i]->run(c, cfg->warmup, next_seq, block, NULL))
-		die("--profile: the calls failed");
+		bench_die("--profile: the calls failed");
 	/* Every call's time is kept, 100 calls to a batch, for the median at the end. */
-	uint64_t t0 = rb_now_ns(), end = t0 + (uint64_t)seconds * 1000000000u;
+	uint64_t t0 = bench_now_ns(), end = t0 + (uint64_t)seconds * 1000000000u;
 	size_t calls = 0, cap = 1u << 16;
 	uint32_t *ns = malloc(cap * sizeof(*ns));
 	uint64_t now;
@@ -643,12 +390,12 @@ profile(const struct config *cfg, const char *spec, uint32_t seconds)
 			ns = grown;
 		}
 		if (!ns)
-			die("out of memory");
+			bench_die("out of memory");
 		if (!impls[i]->run(c, 100, next_seq, block, ns + calls))
-			die("--profile: the calls failed");
+			bench_die("--profile: the calls failed");
 		next_seq += 100;
 		calls += 100;
-	} while ((now = rb_now_ns()) < end);
+	} while ((now = bench_now_ns()) < end);
 	impls[i]->close(c);
 	qsort(ns, calls, sizeof(*ns), cmp_u32);
 	printf("%s %s %s: %zu calls in %.1f s: median %.1f us, p99 %.1f us, mean %.1f us\n",
@@ -678,20 +425,15 @@ main(int argc, char **argv)
 			continue;
 		}
 		if (strcmp(argv[a], "--iters") == 0)
-			cfg.iters = parse_num("--iters", val, 10000000);
+			cfg.iters = bench_parse_num("--iters", val, 10000000);
 		else if (strcmp(argv[a], "--big-iters") == 0)
-			cfg.big_iters = parse_num("--big-iters", val, 10000000);
+			cfg.big_iters = bench_parse_num("--big-iters", val, 10000000);
 		else if (strcmp(argv[a], "--warmup") == 0)
-			cfg.warmup = parse_num("--warmup", val, 10000000);
+			cfg.warmup = bench_parse_num("--warmup", val, 10000000);
 		else if (strcmp(argv[a], "--reps") == 0)
-			cfg.reps = parse_num("--reps", val, MAX_REPS);
-		else if (strcmp(argv[a], "--seconds") == 0)
-			seconds = parse_num("--seconds", val, 86400);
-		else if (strcmp(argv[a], "--profile") == 0 && val)
-			profile_spec = val;
-		else if (strcmp(argv[a], "--cpus") == 0 && val &&
-			 sscanf(val, "%d,%d", &cfg.server_cpu, &cfg.client_cpu) == 2 &&
-			 cfg.server_cpu >= 0 && cfg.client_cpu >= 0)
+			cfg.reps = bench_parse_num("--reps", val, MAX_REPS);
+		else if (bench_common_option(argv[a], val, &seconds, &profile_spec, &cfg.server_cpu,
+					     &cfg.client_cpu))
 			;
 		else {
 			fprintf(stderr,
@@ -711,25 +453,20 @@ main(int argc, char **argv)
 	}
 	uint32_t big_warmup = cfg.warmup / 10 ? cfg.warmup / 10 : 1;
 	if (cfg.server_cpu < 0)
-		default_cpus(&cfg);
+		bench_default_cpus(&cfg.server_cpu, &cfg.client_cpu);
 
 	if (!rb_ridl_pdu_sizes(pdu_req, pdu_resp))
-		die("the engine does not marshal rpcbench's calls");
+		bench_die("the engine does not marshal rpcbench's calls");
 	for (uint32_t j = 0; j < RB_SINK_BYTES; j++)
 		block[j] = (uint8_t)(j * 2654435761u >> 13);
 
 	/* The servers first, while this process has no threads and no connections. */
-	driver_pid = getpid();
-	const char *tmp = getenv("TMPDIR");
-	snprintf(tmp_dir, sizeof(tmp_dir), "%s/rpc_bench.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(tmp_dir))
-		die("mkdtemp %s: %s", tmp_dir, strerror(errno));
-	atexit(stop_servers);
+	bench_init_servers();
 	for (int i = 0; i < I_COUNT; i++)
-		start_server(i, cfg.server_cpu, &addrs[i]);
+		bench_start_server(i, impls[i]->name, cfg.server_cpu, serve_impl, impls[i], &addrs[i]);
 
 	if (profile_spec) {
-		pin(0, cfg.client_cpu);
+		bench_pin(0, cfg.client_cpu);
 		profile(&cfg, profile_spec, seconds);
 		return 0;
 	}
@@ -740,17 +477,17 @@ main(int argc, char **argv)
 	uint32_t *samples =
 		calloc(cfg.iters > cfg.big_iters ? cfg.iters : cfg.big_iters, sizeof(uint32_t));
 	if (!res || !samples)
-		die("out of memory");
+		bench_die("out of memory");
 
 	if (cfg.quick) {
-		pin(0, cfg.server_cpu);
+		bench_pin(0, cfg.server_cpu);
 		if (!rb_ridl_check_wire(&addrs[I_RIDL], pdu_req, pdu_resp))
-			die("ridl's PDUs are not the sizes the raw baseline sends");
+			bench_die("ridl's PDUs are not the sizes the raw baseline sends");
 	}
 	/* The repetitions take turns with everything else, so that a slow stretch of the
 	 * machine spreads over all implementations rather than falling on one. */
 	for (int p = 0; p < npl; p++) {
-		pin(0, pl[p].client_cpu);
+		bench_pin(0, pl[p].client_cpu);
 		for (uint32_t r = 0; r < cfg.reps; r++) {
 			for (int t = 0; t < RB_NTRANSPORTS; t++) {
 				for (int k = 0; k < RB_NCALLS; k++) {

@@ -2,14 +2,15 @@
  * table), rpc_bench_ridl.c (librpcrt through the stubs ridl generates for rpcbench.idl) and
  * rpc_bench_onc.c (ONC RPC through libtirpc and rpcgen's XDR routines for rpcbench_onc.x).
  * Each implementation runs its server in a process of its own that the driver forks, and its
- * client in the driver. */
+ * client in the driver. What it shares with async_bench is in bench_common.c. */
 #ifndef RPC_BENCH_H
 #define RPC_BENCH_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <time.h>
+
+#include "bench_common.h"
 
 enum rb_transport { RB_TCP, RB_UNIX, RB_NTRANSPORTS };
 
@@ -23,12 +24,6 @@ enum rb_call {
 
 #define RB_SINK_BYTES 65536
 
-/* Where a server listens, as its process reports it. Plain value. */
-struct rb_addr {
-	unsigned port;  /* TCP, on 127.0.0.1 */
-	char path[108]; /* the AF_UNIX socket's path; for ridl, the ncalrpc endpoint name */
-};
-
 /* One implementation: its server and its client. A client is opened for one transport and one
  * kind of call, runs calls, and is closed. */
 struct rb_impl {
@@ -39,7 +34,7 @@ struct rb_impl {
 	void (*serve)(int report_fd, const char *dir);
 	/* A client connected to the server at a over transport t; NULL (after a message on
 	 * stderr) on failure. */
-	void *(*open)(enum rb_transport t, const struct rb_addr *a, enum rb_call call);
+	void *(*open)(enum rb_transport t, const struct bench_addr *a, enum rb_call call);
 	/* Runs n calls of the client's kind, the i-th with sequence number seq + i (which the
 	 * reply must reflect); block is the RB_SINK_BYTES argument of (c), whose first byte each
 	 * call changes. When ns is not NULL, ns[i] receives the i-th call's round trip in
@@ -72,19 +67,11 @@ rb_inc(int32_t v)
 	return (int32_t)((uint32_t)v + 1u);
 }
 
-static inline uint64_t
-rb_now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 /* The number of nanoseconds since t0, for a sample. */
 static inline uint32_t
 rb_elapsed(uint64_t t0)
 {
-	uint64_t d = rb_now_ns() - t0;
+	uint64_t d = bench_now_ns() - t0;
 	return d > UINT32_MAX ? UINT32_MAX : (uint32_t)d;
 }
 
@@ -95,7 +82,7 @@ bool rb_ridl_pdu_sizes(size_t ret_req[RB_NCALLS], size_t ret_resp[RB_NCALLS]);
 
 /* --quick: runs a few calls of each kind over TCP and checks with TCP_INFO that each one moves
  * the bytes rb_ridl_pdu_sizes() computed. false (after a message) when they differ. */
-bool rb_ridl_check_wire(const struct rb_addr *a, const size_t req[RB_NCALLS],
+bool rb_ridl_check_wire(const struct bench_addr *a, const size_t req[RB_NCALLS],
 			const size_t resp[RB_NCALLS]);
 
 #endif /* RPC_BENCH_H */

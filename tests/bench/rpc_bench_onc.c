@@ -10,23 +10,12 @@
  * clnt_vc, whose calls are the same. Like librpcrt (and the raw baseline), the TCP client turns
  * off Nagle's algorithm on its socket; libtirpc does so itself on the sockets its server
  * accepts. */
-#define _GNU_SOURCE /* dprintf with -std=c11 */
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <unistd.h>
 
 #include "rpc_bench.h"
 #include "rpcbench_onc.h"
-
-/* libtirpc takes every XDR routine as an xdrproc_t, a variadic type that none of them has;
- * going through void (*)(void) says the cast is meant. */
-#define XDRPROC(f) ((xdrproc_t)(void (*)(void))(f))
 
 /* A TCP call never waits this long on a working server. */
 static const struct timeval call_timeout = { 25, 0 };
@@ -74,31 +63,7 @@ onc_dispatch(struct svc_req *rq, SVCXPRT *xprt)
 static void
 onc_serve(int report_fd, const char *dir)
 {
-	struct sockaddr_in sin = { .sin_family = AF_INET,
-				   .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t len = sizeof(sin);
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sin, sizeof(sin)) != 0 ||
-	    listen(fd, SOMAXCONN) != 0 || getsockname(fd, (struct sockaddr *)&sin, &len) != 0) {
-		perror("rpc_bench: ONC server socket");
-		exit(1);
-	}
-	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	snprintf(path, sizeof(path), "%s/onc", dir);
-	/* Buffer sizes 0: libtirpc's defaults, as clnt_create and svc_create use them.
-	 * Protocol 0 in svc_register: not registered with rpcbind. */
-	SVCXPRT *tcp = svc_vc_create(fd, 0, 0);
-	SVCXPRT *unx = svcunix_create(RPC_ANYSOCK, 0, 0, path);
-	if (!tcp || !unx ||
-	    !svc_register(tcp, ONC_RPCBENCH_PROG, ONC_RPCBENCH_VERS, onc_dispatch, 0) ||
-	    !svc_register(unx, ONC_RPCBENCH_PROG, ONC_RPCBENCH_VERS, onc_dispatch, 0)) {
-		fprintf(stderr, "rpc_bench: the ONC RPC server did not start\n");
-		exit(1);
-	}
-	dprintf(report_fd, "%u %s\n", (unsigned)ntohs(sin.sin_port), path);
-	close(report_fd);
-	svc_run(); /* until SIGTERM ends the process */
-	exit(1);
+	bench_onc_serve(report_fd, dir, ONC_RPCBENCH_PROG, ONC_RPCBENCH_VERS, onc_dispatch);
 }
 
 /* ---- the client ---- */
@@ -110,29 +75,11 @@ struct onc_client {
 };
 
 static void *
-onc_open(enum rb_transport t, const struct rb_addr *a, enum rb_call call)
+onc_open(enum rb_transport t, const struct bench_addr *a, enum rb_call call)
 {
-	int sock = RPC_ANYSOCK;
-	CLIENT *cl;
-	if (t == RB_TCP) {
-		struct sockaddr_in sin = { .sin_family = AF_INET,
-					   .sin_port = htons((uint16_t)a->port),
-					   .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-		cl = clnttcp_create(&sin, ONC_RPCBENCH_PROG, ONC_RPCBENCH_VERS, &sock, 0, 0);
-	} else {
-		struct sockaddr_un sun = { .sun_family = AF_UNIX };
-		snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", a->path);
-		cl = clntunix_create(&sun, ONC_RPCBENCH_PROG, ONC_RPCBENCH_VERS, &sock, 0, 0);
-	}
-	if (!cl) {
-		clnt_pcreateerror("rpc_bench: ONC RPC client");
+	CLIENT *cl = bench_onc_connect(t == RB_TCP, a, ONC_RPCBENCH_PROG, ONC_RPCBENCH_VERS);
+	if (!cl)
 		return NULL;
-	}
-	/* clntunix_create leaves its socket open after clnt_destroy unless told otherwise. */
-	clnt_control(cl, CLSET_FD_CLOSE, NULL);
-	int fd, one = 1;
-	if (t == RB_TCP && clnt_control(cl, CLGET_FD, (char *)&fd))
-		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	struct onc_client *c = calloc(1, sizeof(*c));
 	if (!c) {
 		clnt_destroy(cl);
@@ -155,20 +102,20 @@ onc_run(void *client, uint32_t n, uint32_t seq, uint8_t *block, uint32_t *ns)
 		uint64_t t0;
 		switch (c->call) {
 		case RB_NULL:
-			t0 = rb_now_ns();
+			t0 = bench_now_ns();
 			st = clnt_call(c->cl, ONC_NULLCALL, XDRPROC(xdr_void), NULL,
 				       XDRPROC(xdr_void), NULL, call_timeout);
 			break;
 		case RB_INC:
 			want = rb_inc(arg);
-			t0 = rb_now_ns();
+			t0 = bench_now_ns();
 			st = clnt_call(c->cl, ONC_INC, XDRPROC(xdr_int), (char *)&arg,
 				       XDRPROC(xdr_int), (char *)&got, call_timeout);
 			break;
 		default:
 			block[0] = (uint8_t)s;
 			want = rb_fingerprint(block, RB_SINK_BYTES);
-			t0 = rb_now_ns();
+			t0 = bench_now_ns();
 			st = clnt_call(c->cl, ONC_SINK, XDRPROC(xdr_onc_block), (char *)&b,
 				       XDRPROC(xdr_int), (char *)&got, call_timeout);
 			break;

@@ -3,18 +3,12 @@
  * synchronous client calls through the stubs ridl generates (rpcbench.acf: an implicit handle),
  * over ncacn_ip_tcp and ncalrpc. Also the PDU sizes the raw baseline copies, from the engine
  * itself, and the --quick check that they are what goes on the wire. */
-#define _GNU_SOURCE /* dprintf with -std=c11 */
-#include <dirent.h>
 #include <linux/tcp.h>
 #include <netinet/in.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "ndr.h"
 #include "pdu.h"
@@ -42,68 +36,13 @@ srv_Sink(int32_t n, const uint8_t *data)
 
 /* ---- the server ---- */
 
-/* The TCP port of the server's ncacn_ip_tcp endpoint, from its bindings; 0 if none. */
-static unsigned
-tcp_port(void)
-{
-	RPC_BINDING_VECTOR *v = NULL;
-	unsigned port = 0;
-	if (RpcServerInqBindings(&v) != RPC_S_OK)
-		return 0;
-	for (ULONG i = 0; i < v->Count && !port; i++) {
-		RPC_CSTR s = NULL, protseq = NULL, ep = NULL;
-		if (RpcBindingToStringBindingA(v->BindingH[i], &s) != RPC_S_OK)
-			continue;
-		if (RpcStringBindingParseA(s, NULL, &protseq, NULL, &ep, NULL) == RPC_S_OK &&
-		    strcmp((char *)protseq, "ncacn_ip_tcp") == 0)
-			port = (unsigned)strtoul((char *)ep, NULL, 10);
-		RpcStringFreeA(&protseq);
-		RpcStringFreeA(&ep);
-		RpcStringFreeA(&s);
-	}
-	RpcBindingVectorFree(&v);
-	return port;
-}
-
 static void
 ridl_serve(int report_fd, const char *dir)
 {
 	(void)dir; /* ncalrpc puts its socket in the runtime's own directory */
-	/* SIGTERM ends the server through sigwait below; every thread the runtime starts
-	 * inherits the blocked mask, so the signal can only arrive there. */
-	sigset_t stop;
-	sigemptyset(&stop);
-	sigaddset(&stop, SIGTERM);
-	sigaddset(&stop, SIGINT);
-	pthread_sigmask(SIG_BLOCK, &stop, NULL);
-
-	char ep[64];
-	snprintf(ep, sizeof(ep), "rpc_bench-%ld", (long)getpid());
-	RPC_STATUS st = RpcServerUseProtseqA((RPC_CSTR) "ncacn_ip_tcp",
-					     RPC_C_PROTSEQ_MAX_REQS_DEFAULT, NULL);
-	if (st == RPC_S_OK)
-		st = RpcServerUseProtseqEpA((RPC_CSTR) "ncalrpc", RPC_C_PROTSEQ_MAX_REQS_DEFAULT,
-					    (RPC_CSTR)ep, NULL);
 	/* MaxRpcSize: (c)'s request and then some. */
-	if (st == RPC_S_OK)
-		st = RpcServerRegisterIf2(rpcbench_v1_0_s_ifspec, NULL, NULL, 0,
-					  RPC_C_LISTEN_MAX_CALLS_DEFAULT, 1u << 20, NULL);
-	if (st == RPC_S_OK)
-		st = RpcServerListen(1, RPC_C_LISTEN_MAX_CALLS_DEFAULT, TRUE);
-	unsigned port = st == RPC_S_OK ? tcp_port() : 0;
-	if (st != RPC_S_OK || port == 0) {
-		fprintf(stderr, "rpc_bench: the ridl server did not start: status %ld\n", (long)st);
-		exit(1);
-	}
-	dprintf(report_fd, "%u %s\n", port, ep);
-	close(report_fd);
-
-	int sig;
-	sigwait(&stop, &sig);
-	RpcMgmtStopServerListening(NULL);
-	RpcMgmtWaitServerListen();
-	RpcServerUnregisterIf(NULL, NULL, FALSE);
-	exit(0); /* the runtime removes the ncalrpc socket at exit */
+	bench_ridl_serve(report_fd, rpcbench_v1_0_s_ifspec, 1u << 20,
+			 RPC_C_LISTEN_MAX_CALLS_DEFAULT);
 }
 
 /* ---- the client ---- */
@@ -115,7 +54,7 @@ struct ridl_client {
 };
 
 static void *
-ridl_open(enum rb_transport t, const struct rb_addr *a, enum rb_call call)
+ridl_open(enum rb_transport t, const struct bench_addr *a, enum rb_call call)
 {
 	char port[16];
 	snprintf(port, sizeof(port), "%u", a->port);
@@ -159,14 +98,14 @@ ridl_run(void *client, uint32_t n, uint32_t seq, uint8_t *block, uint32_t *ns)
 			uint64_t t0;
 			switch (c->call) {
 			case RB_NULL:
-				t0 = rb_now_ns();
+				t0 = bench_now_ns();
 				NullCall();
 				if (ns)
 					ns[i] = rb_elapsed(t0);
 				break;
 			case RB_INC:
 				want = rb_inc((int32_t)s);
-				t0 = rb_now_ns();
+				t0 = bench_now_ns();
 				got = Inc((int32_t)s);
 				if (ns)
 					ns[i] = rb_elapsed(t0);
@@ -174,7 +113,7 @@ ridl_run(void *client, uint32_t n, uint32_t seq, uint8_t *block, uint32_t *ns)
 			default:
 				block[0] = (uint8_t)s;
 				want = rb_fingerprint(block, RB_SINK_BYTES);
-				t0 = rb_now_ns();
+				t0 = bench_now_ns();
 				got = Sink(RB_SINK_BYTES, block);
 				if (ns)
 					ns[i] = rb_elapsed(t0);
@@ -222,71 +161,17 @@ const struct rb_impl rb_ridl_impl = {
 bool
 rb_ridl_pdu_sizes(size_t ret_req[RB_NCALLS], size_t ret_resp[RB_NCALLS])
 {
-	const ridl_interface *itf = rpcbench_v1_0_c_ifspec;
 	static uint8_t block[RB_SINK_BYTES];
-	int32_t v = 1, n = RB_SINK_BYTES, ret = 0;
+	int32_t v = 1, n = RB_SINK_BYTES;
 	const uint8_t *data = block;
 	void *inc_args[] = { &v };
 	void *sink_args[] = { &n, &data };
 	void *const *args[RB_NCALLS] = { NULL, inc_args, sink_args };
-
-	if (rpcrt_ndr_check_interface(itf) != RPC_S_OK || itf->nprocs != RB_NCALLS)
-		return false;
-	for (int k = 0; k < RB_NCALLS; k++) {
-		const ridl_proc *proc = itf->procs[k];
-		rpcrt_buf stub = { 0 }, pdu = { 0 };
-		/* Both sides offer RPCRT_PDU_MAX_FRAG in the bind, so that is the fragment size
-		 * of both directions (rb_ridl_check_wire() confirms it). */
-		rpcrt_pdu_request rq = { .p_cont_id = 0, .opnum = (uint16_t)k };
-		rpcrt_pdu_response rs = { .p_cont_id = 0 };
-		RPC_STATUS st = rpcrt_ndr_marshal_request(proc, args[k], &stub);
-		rq.stub = stub.data;
-		rq.stub_len = stub.len;
-		if (st == RPC_S_OK)
-			st = rpcrt_pdu_encode_request_frags(&pdu, 1, 0, &rq, RPCRT_PDU_MAX_FRAG);
-		ret_req[k] = pdu.len;
-		stub.len = pdu.len = 0;
-		if (st == RPC_S_OK)
-			st = rpcrt_ndr_marshal_response(proc, args[k], proc->ret ? &ret : NULL,
-							&stub);
-		rs.stub = stub.data;
-		rs.stub_len = stub.len;
-		if (st == RPC_S_OK)
-			st = rpcrt_pdu_encode_response_frags(&pdu, 1, 0, &rs, RPCRT_PDU_MAX_FRAG);
-		ret_resp[k] = pdu.len;
-		rpcrt_buf_free(&stub);
-		rpcrt_buf_free(&pdu);
-		if (st != RPC_S_OK)
-			return false;
-	}
-	return true;
-}
-
-/* The descriptor of this process's TCP connection to 127.0.0.1:port, or -1. */
-static int
-find_conn(unsigned port)
-{
-	DIR *d = opendir("/proc/self/fd");
-	int found = -1;
-	if (!d)
-		return -1;
-	for (struct dirent *e; found < 0 && (e = readdir(d));) {
-		int fd = atoi(e->d_name);
-		struct stat sb;
-		struct sockaddr_in sin;
-		socklen_t len = sizeof(sin);
-		if (fd == dirfd(d) || fstat(fd, &sb) != 0 || !S_ISSOCK(sb.st_mode))
-			continue;
-		if (getpeername(fd, (struct sockaddr *)&sin, &len) == 0 &&
-		    sin.sin_family == AF_INET && ntohs(sin.sin_port) == port)
-			found = fd;
-	}
-	closedir(d);
-	return found;
+	return bench_ridl_pdu_sizes(rpcbench_v1_0_c_ifspec, RB_NCALLS, args, ret_req, ret_resp);
 }
 
 bool
-rb_ridl_check_wire(const struct rb_addr *a, const size_t req[RB_NCALLS],
+rb_ridl_check_wire(const struct bench_addr *a, const size_t req[RB_NCALLS],
 		   const size_t resp[RB_NCALLS])
 {
 	static uint8_t block[RB_SINK_BYTES];
@@ -299,7 +184,8 @@ rb_ridl_check_wire(const struct rb_addr *a, const size_t req[RB_NCALLS],
 				ridl_close(c);
 			return false;
 		}
-		int fd = find_conn(a->port);
+		int fd;
+		bench_find_conns(a->port, &fd);
 		struct tcp_info before, after;
 		socklen_t len = sizeof(before);
 		if (fd < 0 || getsockopt(fd, IPPROTO_TCP, TCP_INFO, &before, &len) != 0 ||
