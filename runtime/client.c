@@ -157,14 +157,8 @@ read_frag(struct rpcrt_cconn *c, uint64_t deadline, rpcrt_pdu_hdr *h, const uint
 		}
 		if (ps != RPCRT_PDU_NEED_MORE)
 			return RPC_S_PROTOCOL_ERROR;
-		if (c->in.cap - c->in.len < 4096) {
-			size_t cap = c->in.cap ? c->in.cap * 2 : 8192;
-			uint8_t *d = realloc(c->in.data, cap);
-			if (!d)
-				return RPC_S_OUT_OF_MEMORY;
-			c->in.data = d;
-			c->in.cap = cap;
-		}
+		if (!rpcrt_buf_reserve(&c->in, 4096))
+			return RPC_S_OUT_OF_MEMORY;
 		size_t n = 0;
 		RPC_STATUS st = rpcrt_sock_read(c->fd, c->in.data + c->in.len, c->in.cap - c->in.len, &n);
 		if (st == RPC_S_ASYNC_CALL_PENDING)

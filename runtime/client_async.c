@@ -349,16 +349,8 @@ flush(struct rpcrt_aconn *c)
 static bool
 queue_bytes(struct rpcrt_aconn *c, const uint8_t *p, size_t n, bool later)
 {
-	if (c->out.cap - c->out.len < n) {
-		size_t cap = c->out.cap ? c->out.cap : 4096;
-		while (cap - c->out.len < n)
-			cap *= 2;
-		uint8_t *d = realloc(c->out.data, cap);
-		if (!d)
-			return false;
-		c->out.data = d;
-		c->out.cap = cap;
-	}
+	if (!rpcrt_buf_reserve(&c->out, n))
+		return false;
 	memcpy(c->out.data + c->out.len, p, n);
 	c->out.len += n;
 	if (!later || !c->watch)
@@ -462,15 +454,9 @@ conn_io(rpcrt_watch *w, int fd, uint32_t revents, void *ctx)
 		/* Read what is there, a bounded amount per round so every connection gets its
 		 * turn (the loop reports the rest again). */
 		for (unsigned round = 0; ok && round < 16; round++) {
-			if (c->in.cap - c->in.len < 4096) {
-				size_t cap = c->in.cap ? c->in.cap * 2 : 16384;
-				uint8_t *d = realloc(c->in.data, cap);
-				if (!d) {
-					ok = false;
-					break;
-				}
-				c->in.data = d;
-				c->in.cap = cap;
+			if (!rpcrt_buf_reserve(&c->in, 4096)) {
+				ok = false;
+				break;
 			}
 			size_t n = 0;
 			RPC_STATUS st = rpcrt_sock_read(c->fd, c->in.data + c->in.len, c->in.cap - c->in.len, &n);

@@ -19,6 +19,24 @@ rpcrt_buf_free(rpcrt_buf *b)
 	b->len = b->cap = 0;
 }
 
+bool
+rpcrt_buf_reserve(rpcrt_buf *b, size_t n)
+{
+	if (n <= b->cap - b->len)
+		return true;
+	if (n > SIZE_MAX - b->len)
+		return false;
+	size_t need = b->len + n, cap = b->cap ? b->cap : 256;
+	while (cap < need)
+		cap = cap > SIZE_MAX / 2 ? need : cap * 2;
+	uint8_t *d = realloc(b->data, cap);
+	if (!d)
+		return false;
+	b->data = d;
+	b->cap = cap;
+	return true;
+}
+
 void *
 ndr_vec_grow_push(struct ndr_vec *v)
 {

@@ -26,6 +26,10 @@ typedef struct rpcrt_buf {
 
 void rpcrt_buf_free(rpcrt_buf *b);
 
+/* Makes room for n more bytes after b->len, doubling the capacity (from 256 bytes); false, with
+ * b unchanged, when that memory cannot be had or the size does not fit in a size_t. */
+bool rpcrt_buf_reserve(rpcrt_buf *b, size_t n);
+
 /* Limits that apply while unmarshalling (what a peer controls). */
 typedef struct rpcrt_ndr_limits {
 	uint32_t max_depth;  /* nesting of constructed types and pointer chains walked recursively */

@@ -582,21 +582,9 @@ wr_room(struct wr *w, size_t n)
 	rpcrt_buf *b = w->b;
 	if (w->oom)
 		return NULL;
-	if (n > b->cap - b->len) {
-		if (n > SIZE_MAX - b->len) {
-			w->oom = true;
-			return NULL;
-		}
-		size_t need = b->len + n, cap = b->cap ? b->cap : 256;
-		while (cap < need)
-			cap = cap > SIZE_MAX / 2 ? need : cap * 2;
-		uint8_t *d = realloc(b->data, cap);
-		if (!d) {
-			w->oom = true;
-			return NULL;
-		}
-		b->data = d;
-		b->cap = cap;
+	if (!rpcrt_buf_reserve(b, n)) {
+		w->oom = true;
+		return NULL;
 	}
 	uint8_t *q = b->data + b->len;
 	b->len += n;

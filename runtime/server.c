@@ -827,16 +827,9 @@ conn_send(struct conn *c, rpcrt_buf *b)
 			c->out.len = pending;
 			c->out_off = 0;
 		}
-		if (c->out.len + b->len > c->out.cap) {
-			size_t cap = c->out.cap * 2 > c->out.len + b->len ? c->out.cap * 2
-									  : c->out.len + b->len;
-			uint8_t *d = realloc(c->out.data, cap);
-			if (!d) {
-				c->overflow = true;
-				goto out;
-			}
-			c->out.data = d;
-			c->out.cap = cap;
+		if (!rpcrt_buf_reserve(&c->out, b->len)) {
+			c->overflow = true;
+			goto out;
 		}
 		memcpy(c->out.data + c->out.len, b->data, b->len);
 		c->out.len += b->len;

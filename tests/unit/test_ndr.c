@@ -138,6 +138,31 @@ response_roundtrip(const ridl_proc *p, rpcrt_frame *f, void **cargs, void *cret)
 
 /* ---- round trips ---- */
 
+/* The growable buffer every encoder and connection uses: room grows by doubling, and a size
+ * that cannot be had is refused with the buffer unchanged. */
+START_TEST(buf_reserve)
+{
+	rpcrt_buf b = {0};
+	ck_assert(rpcrt_buf_reserve(&b, 0));
+	ck_assert(rpcrt_buf_reserve(&b, 10));
+	ck_assert_uint_eq(b.cap, 256);
+	b.len = 250;
+	ck_assert(rpcrt_buf_reserve(&b, 6));
+	ck_assert_uint_eq(b.cap, 256);
+	ck_assert(rpcrt_buf_reserve(&b, 7));
+	ck_assert_uint_eq(b.cap, 512);
+	ck_assert(rpcrt_buf_reserve(&b, 5000));
+	ck_assert_uint_eq(b.cap, 8192);
+	uint8_t *data = b.data;
+	ck_assert(!rpcrt_buf_reserve(&b, SIZE_MAX - 100));
+	ck_assert(!rpcrt_buf_reserve(&b, SIZE_MAX));
+	ck_assert_ptr_eq(b.data, data);
+	ck_assert_uint_eq(b.len, 250);
+	ck_assert_uint_eq(b.cap, 8192);
+	rpcrt_buf_free(&b);
+}
+END_TEST
+
 START_TEST(scalars)
 {
 	int8_t a = -5;
@@ -1133,6 +1158,7 @@ ndr_suite(void)
 	tcase_add_test(tc, null_ref);
 	tcase_add_test(tc, full_pointer_cycle);
 	tcase_add_test(tc, pointer_consistency);
+	tcase_add_test(tc, buf_reserve);
 	suite_add_tcase(s, tc);
 	return s;
 }
